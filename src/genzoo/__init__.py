@@ -1,0 +1,10 @@
+"""genzoo: the classic unsupervised deep generative models, trained, inspected and measured on real images."""
+
+__version__ = "0.1.0"
+
+from .data import load_dataset
+from .errors import CheckpointError, ConfigError, DatasetError, GenzooError
+from .models import PCA, Autoencoder, load
+
+__all__ = ["PCA", "Autoencoder", "CheckpointError", "ConfigError", "DatasetError", "GenzooError",
+           "__version__", "load", "load_dataset"]

@@ -1,0 +1,160 @@
+"""The one training loop every model runs through.
+
+A model supplies an :class:`Objective`: its modules, its optimizers, and what one step on one batch
+does (an autoencoder: loss, backward, step; a GAN: k discriminator updates, then one generator update).
+The engine owns everything around it: epochs, shuffled in-memory batches, validation, the progress bar,
+``metrics.jsonl``, an atomic checkpoint after every epoch, resuming, and seeding every random draw.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+import torch
+from torch import Tensor, nn
+from tqdm.auto import tqdm
+
+from ..data.batches import Batches
+from ..errors import CheckpointError, GenzooError
+from .checkpoint import load_state, save_state
+from .runs import Run
+
+Optimizers = dict[str, torch.optim.Optimizer]
+
+
+class Objective(Protocol):
+    def modules(self) -> dict[str, nn.Module]:
+        """The modules trained (and checkpointed), by name."""
+        ...
+
+    def make_optimizers(self) -> Optimizers:
+        """Fresh optimizers over those modules, e.g. ``{"main": Adam(...)}`` or ``{"d": ..., "g": ...}``."""
+        ...
+
+    def train_step(self, x: Tensor, optimizers: Optimizers, generator: torch.Generator) -> dict[str, Tensor]:
+        """Update on one float batch ``(B, ...)``; return the batch's mean losses, detached, as 0-d tensors."""
+        ...
+
+    def eval_step(self, x: Tensor, generator: torch.Generator) -> dict[str, Tensor]:
+        """The same losses on a batch without updating (called under ``torch.no_grad``)."""
+        ...
+
+
+class TrainingStopped(GenzooError):
+    """Training cannot go on (a non-finite loss); the last good checkpoint is kept."""
+
+
+def train(
+    objective: Objective,
+    data: Tensor,
+    *,
+    epochs: int,
+    batch_size: int,
+    device: torch.device,
+    seed: int,
+    val_data: Tensor | None = None,
+    run: Run | None = None,
+    resume: bool = False,
+    quiet: bool = True,
+    binarize: bool = False,
+    on_epoch: Callable[[dict], None] | None = None,
+) -> list[dict]:
+    """Train ``objective`` on ``data`` ``(N, ...)`` (uint8 or float) for ``epochs``; return one record per epoch.
+
+    With ``run``, every epoch appends its record to ``metrics.jsonl`` and writes ``checkpoint/last.safetensors``
+    (modules, optimizers, both RNG states, the epoch); ``resume`` continues from that checkpoint, so that
+    a run killed after epoch e and resumed ends with the same weights as one never interrupted.
+    """
+    data_gen = torch.Generator().manual_seed(seed)  # permutations (and binarization on CPU)
+    draw_gen = torch.Generator(device=device).manual_seed(seed + 1)  # noise drawn inside steps
+    modules = objective.modules()
+    optimizers = objective.make_optimizers()
+    batches = Batches(data, batch_size, shuffle=True, generator=data_gen, device=device, binarize=binarize)
+    val_batches = Batches(val_data, 1024, shuffle=False, device=device) if val_data is not None else None
+    history: list[dict] = []
+    start = 0
+
+    if run is not None and run.checkpoint_path.exists():
+        if not resume:
+            raise CheckpointError(
+                f"{run.path} already holds a training checkpoint; pass --resume (resume=True) to continue it, "
+                "or choose another output folder"
+            )
+        state = load_state(run.checkpoint_path)  # on the CPU; load_state_dict moves it to the modules' device
+        try:
+            for name, module in modules.items():
+                module.load_state_dict(state["modules"][name])
+            for name, opt in optimizers.items():
+                opt.load_state_dict(state["optimizers"][name])
+            data_gen.set_state(state["rng"]["data"])
+            draw_gen.set_state(state["rng"]["draw"])
+            start, history = int(state["epoch"]), list(state["history"])
+        except (KeyError, RuntimeError, ValueError, TypeError) as e:
+            raise CheckpointError(f"{run.checkpoint_path}: does not fit this model ({e})") from None
+        run.truncate_metrics(start)
+        if not quiet:
+            print(f"resuming {run.path} after epoch {start}/{epochs}", file=sys.stderr)
+
+    for epoch in range(start, epochs):
+        t0 = time.perf_counter()
+        for m in modules.values():
+            m.train()
+        sums: dict[str, Tensor] = {}
+        seen = 0
+        bar = tqdm(batches, desc=f"epoch {epoch + 1}/{epochs}", disable=quiet or None, leave=False, unit="batch")
+        for step, x in enumerate(bar):
+            losses = objective.train_step(x, optimizers, draw_gen)
+            for k, v in losses.items():
+                sums[k] = sums[k] + v * len(x) if k in sums else v * len(x)
+            seen += len(x)
+            if step % 25 == 0 and not bar.disable:
+                bar.set_postfix({k: f"{v.item() / seen:.4g}" for k, v in sums.items()})
+        record = {"epoch": epoch + 1, **{f"train_{k}": v.item() / seen for k, v in sums.items()}}
+        bad = [k for k, v in record.items() if isinstance(v, float) and not math.isfinite(v)]
+        if bad:
+            kept = f"; the checkpoint of epoch {epoch} is kept" if run is not None and epoch > 0 else ""
+            raise TrainingStopped(
+                f"non-finite {', '.join(bad)} in epoch {epoch + 1}: training diverged (try a lower learning rate){kept}"
+            )
+        if val_batches is not None:
+            record.update(evaluate(objective, val_batches, draw_gen, prefix="val_"))
+        record["seconds"] = round(time.perf_counter() - t0, 4)
+        history.append(record)
+        if run is not None:
+            run.log(record)
+            save_state(run.checkpoint_path, {
+                "epoch": epoch + 1,
+                "modules": {k: m.state_dict() for k, m in modules.items()},
+                "optimizers": {k: o.state_dict() for k, o in optimizers.items()},
+                "rng": {"data": data_gen.get_state(), "draw": draw_gen.get_state()},
+                "history": history,
+            })
+        if on_epoch is not None:
+            on_epoch(record)
+        if not quiet and (epoch + 1 == epochs or (epoch + 1) % max(1, epochs // 20) == 0):
+            shown = ", ".join(f"{k} {v:.4g}" for k, v in record.items() if k != "epoch")
+            print(f"epoch {epoch + 1}/{epochs}: {shown}", file=sys.stderr)
+    for m in modules.values():
+        m.eval()
+    return history
+
+
+@torch.no_grad()
+def evaluate(objective: Objective, batches: Batches, generator: torch.Generator, prefix: str = "") -> dict[str, float]:
+    """Mean of each of ``objective.eval_step``'s losses over ``batches``."""
+    modules = objective.modules().values()
+    for m in modules:
+        m.eval()
+    sums: dict[str, Tensor] = {}
+    seen = 0
+    for x in batches:
+        for k, v in objective.eval_step(x, generator).items():
+            sums[k] = sums[k] + v * len(x) if k in sums else v * len(x)
+        seen += len(x)
+    for m in modules:
+        m.train()
+    return {f"{prefix}{k}": v.item() / seen for k, v in sums.items()}

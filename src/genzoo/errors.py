@@ -1,0 +1,17 @@
+"""The errors genzoo raises for problems a user can fix. The CLI prints them as one line."""
+
+
+class GenzooError(Exception):
+    """Base class: a problem with the user's input, files or settings, with a message saying the fix."""
+
+
+class DatasetError(GenzooError, ValueError):
+    """A dataset is unknown, missing, truncated or corrupt."""
+
+
+class ConfigError(GenzooError, ValueError):
+    """A parameter, config file or command-line value is not allowed."""
+
+
+class CheckpointError(GenzooError):
+    """A run folder, weights file or checkpoint cannot be read or written."""

@@ -1,0 +1,173 @@
+"""The autoencoder: z = f(x), x' = g(z), trained to reconstruct x (seeds 000, 002, 003, 004).
+
+One core, :class:`Autoencoder`; the variants of the lecture notes change only what they add:
+a corruption of the input (denoising), a penalty on the code (sparse), a quantizer in the bottleneck
+(binary), and a training schedule (greedy layer-wise pre-training) — see ``autoencoders.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.base import TransformerMixin
+from torch import Tensor, nn
+
+from ..engine.trainer import Optimizers
+from ..nets import ACTIVATIONS, ConvDecoder, ConvEncoder, MLPDecoder, MLPEncoder
+from ..validation import as_codes, check_choice, check_int, check_sizes
+from .base import NeuralEstimator
+from .losses import RECONSTRUCTION_LOSSES, reconstruction_loss
+
+ARCHS = ("mlp", "conv")
+
+
+class AutoencoderNet(nn.Module):
+    """encoder ``(N, *shape)`` -> code ``(N, latent_dim)`` -> quantizer -> decoder -> logits ``(N, *shape)``."""
+
+    def __init__(self, encoder: nn.Module, decoder: nn.Module, quantizer: nn.Module | None = None) -> None:
+        super().__init__()
+        self.encoder = encoder
+        self.quantizer = quantizer or nn.Identity()
+        self.decoder = decoder
+
+    def encode(self, x: Tensor) -> Tensor:
+        return self.quantizer(self.encoder(x))
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Reconstruction logits; ``sigmoid`` of them is the reconstruction in [0, 1]."""
+        return self.decoder(self.encode(x))
+
+
+def build_autoencoder_net(input_shape: Sequence[int], arch: str, hidden: Sequence[int], latent_dim: int | None,
+                          activation: str, code_activation: str, quantizer: nn.Module | None = None) -> AutoencoderNet:
+    """MLP: ``D -> hidden... -> latent_dim -> reversed(hidden)... -> D``; conv: seed 004's nets (``hidden`` unused)."""
+    if arch == "conv":
+        encoder = ConvEncoder(input_shape, latent_dim, activation, code_activation)
+        decoder = ConvDecoder(input_shape, latent_dim, activation)
+    else:
+        encoder = MLPEncoder(input_shape, hidden, latent_dim, activation, code_activation)
+        decoder = MLPDecoder(latent_dim, list(reversed(hidden)), input_shape, activation)
+    return AutoencoderNet(encoder, decoder, quantizer)
+
+
+class Autoencoder(TransformerMixin, NeuralEstimator):
+    """A deterministic autoencoder, fully connected or convolutional, as a scikit-learn transformer.
+
+    With the defaults it is the one-hidden-layer autoencoder of the notes, z = σ(Wx+b), x' = σ(W'z+b'),
+    trained with binary cross-entropy. ``hidden=(128, 64, 10), latent_dim=2, code_activation="linear"``
+    is the notes' deep 784→128→64→10→2 net for a 2-D map.
+
+    Args:
+        hidden: widths of the encoder's hidden layers (the decoder mirrors them); MLP only.
+        latent_dim: the code size. For ``arch="conv"``, ``None`` keeps seed 004's (8, H/8, W/8) feature map.
+        arch: ``mlp`` or ``conv``.
+        activation: of the hidden layers. code_activation: of the code layer.
+        loss: ``bce`` (nats per image, for inputs in [0, 1]) or ``mse`` (squared error per image).
+        epochs, batch_size, lr, optimizer, weight_decay: training. validation_fraction: of the data held out
+        to report validation loss per epoch. random_state: seeds weights, shuffling and noise. device: auto|cpu|cuda.
+
+    Fitted: ``module_`` (the plain ``nn.Module``), ``input_shape_``, ``history_`` (one record per epoch).
+    """
+
+    def __init__(
+        self,
+        hidden: Sequence[int] = (),
+        latent_dim: int | None = 32,
+        arch: str = "mlp",
+        activation: str = "relu",
+        code_activation: str = "sigmoid",
+        loss: str = "bce",
+        epochs: int = 10,
+        batch_size: int = 128,
+        lr: float = 1e-3,
+        optimizer: str = "adam",
+        weight_decay: float = 0.0,
+        validation_fraction: float = 0.1,
+        random_state: int = 0,
+        device: str = "auto",
+    ) -> None:
+        self.hidden = hidden
+        self.latent_dim = latent_dim
+        self.arch = arch
+        self.activation = activation
+        self.code_activation = code_activation
+        self.loss = loss
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.optimizer = optimizer
+        self.weight_decay = weight_decay
+        self.validation_fraction = validation_fraction
+        self.random_state = random_state
+        self.device = device
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        check_choice("arch", self.arch, ARCHS)
+        check_sizes("hidden", self.hidden)
+        check_int("latent_dim", self.latent_dim, 1, allow_none=self.arch == "conv")
+        check_choice("activation", self.activation, tuple(ACTIVATIONS))
+        check_choice("code_activation", self.code_activation, tuple(ACTIVATIONS))
+        check_choice("loss", self.loss, RECONSTRUCTION_LOSSES)
+
+    # -- what the variants change ----------------------------------------------------------------
+    def _quantizer(self) -> nn.Module | None:
+        """A module between encoder and decoder (the binary autoencoder's); None for none."""
+        return None
+
+    def _corrupt(self, x: Tensor, generator: torch.Generator) -> Tensor:
+        """The input the encoder sees during training (the denoising autoencoder corrupts it)."""
+        return x
+
+    def _penalty(self, code: Tensor) -> Tensor | None:
+        """A penalty on the batch's codes ``(B, latent_dim)`` added to the loss (the sparse autoencoder's)."""
+        return None
+
+    # -- the engine's objective ------------------------------------------------------------------
+    def _build(self, input_shape: tuple[int, ...]) -> AutoencoderNet:
+        return build_autoencoder_net(input_shape, self.arch, self.hidden, self.latent_dim, self.activation,
+                                     self.code_activation, self._quantizer())
+
+    def _losses(self, x: Tensor, generator: torch.Generator, corrupt: bool) -> dict[str, Tensor]:
+        code = self.module_.encode(self._corrupt(x, generator) if corrupt else x)
+        recon = reconstruction_loss(self.module_.decoder(code), x, self.loss).mean()
+        penalty = self._penalty(code)
+        if penalty is None:
+            return {"loss": recon}
+        return {"loss": recon + penalty, "recon": recon, "penalty": penalty}
+
+    def train_step(self, x: Tensor, optimizers: Optimizers, generator: torch.Generator) -> dict[str, Tensor]:
+        losses = self._losses(x, generator, corrupt=True)
+        opt = optimizers["main"]
+        opt.zero_grad(set_to_none=True)
+        losses["loss"].backward()
+        opt.step()
+        return {k: v.detach() for k, v in losses.items()}
+
+    def eval_step(self, x: Tensor, generator: torch.Generator) -> dict[str, Tensor]:
+        return self._losses(x, generator, corrupt=False)
+
+    # -- scikit-learn surface --------------------------------------------------------------------
+    def transform(self, X: Any) -> np.ndarray:
+        """Codes ``(N, latent_dim)`` of images ``X``."""
+        return self._map(self.module_.encode, self._images(X))
+
+    def inverse_transform(self, Z: Any) -> np.ndarray:
+        """Decoded images ``(N, *input_shape)`` in [0, 1] from codes ``Z`` ``(N, latent_dim)``."""
+        self._check_fitted()
+        return self._map(lambda z: self.module_.decoder(z).sigmoid(), as_codes(Z, self.module_.encoder.out_dim))
+
+    def reconstruct(self, X: Any) -> np.ndarray:
+        """``inverse_transform(transform(X))`` in one pass: reconstructions ``(N, *input_shape)`` in [0, 1]."""
+        return self._map(lambda x: self.module_(x).sigmoid(), self._images(X))
+
+    def score_samples(self, X: Any) -> np.ndarray:
+        """Per-image reconstruction loss ``(N,)`` (nats for ``bce``, squared error for ``mse``): an outlier score."""
+        return self._map(lambda x: reconstruction_loss(self.module_(x), x, self.loss), self._images(X))
+
+    def score(self, X: Any, y: Any = None) -> float:
+        """Minus the mean reconstruction loss per image (higher is better, as scikit-learn expects)."""
+        return -float(self.score_samples(X).mean())

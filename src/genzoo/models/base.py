@@ -1,0 +1,242 @@
+"""What every genzoo estimator shares: scikit-learn parameters, input checks, save/load of a run folder,
+and, for the neural ones, fitting through the engine and batched inference."""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load as st_load
+from safetensors.torch import save as st_save
+from sklearn.base import BaseEstimator
+from torch import Tensor, nn
+
+from .. import __version__
+from .._io import atomic_write_bytes, atomic_write_json
+from ..data.batches import Batches, validation_split
+from ..engine.runs import CONFIG, WEIGHTS, Run, read_config
+from ..engine.trainer import Optimizers, train
+from ..errors import CheckpointError, ConfigError
+from ..validation import as_images, check_choice, check_float, check_int, resolve_device
+
+FORMAT_VERSION = 1
+OPTIMIZERS = ("adam", "sgd")
+INFERENCE_BATCH = 1024
+
+
+class Estimator(BaseEstimator, ABC):
+    """Base of every genzoo model: ``save``/``load`` of ``config.json`` + ``model.safetensors``.
+
+    Subclasses list their fitted tensors (``_state_tensors``) and their fitted non-tensor facts
+    (``_fitted_facts``), and rebuild themselves from both (``_restore``).
+    """
+
+    registry: ClassVar[dict[str, type[Estimator]]] = {}
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        Estimator.registry[cls.__name__] = cls
+
+    # -- to be provided by subclasses ------------------------------------------------------------
+    def _check_params(self) -> None:
+        """Raise ConfigError for any parameter value that is not allowed."""
+
+    @abstractmethod
+    def _state_tensors(self) -> dict[str, Tensor]:
+        """The fitted tensors that ``model.safetensors`` holds."""
+
+    def _fitted_facts(self) -> dict[str, Any]:
+        return {}
+
+    @abstractmethod
+    def _restore(self, facts: dict[str, Any], tensors: dict[str, Tensor]) -> None:
+        """Set the fitted state from ``config.json``'s facts and ``model.safetensors``' tensors."""
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "input_shape_"):
+            raise ConfigError(f"this {type(self).__name__} is not fitted yet; call fit(X) first")
+
+    # -- saving ----------------------------------------------------------------------------------
+    def config(self, **extra: Any) -> dict[str, Any]:
+        """What ``config.json`` holds: the model, every parameter, versions, and ``extra`` (e.g. the dataset)."""
+        cfg = {
+            "format_version": FORMAT_VERSION,
+            "model": type(self).__name__,
+            "params": _jsonable(self.get_params()),
+            "versions": {"genzoo": __version__, "torch": torch.__version__},
+            **extra,
+        }
+        if hasattr(self, "input_shape_"):
+            cfg["fitted"] = _jsonable({"input_shape": list(self.input_shape_), **self._fitted_facts()})
+        return cfg
+
+    def save(self, path: str | os.PathLike, **extra: Any) -> Path:
+        """Write ``path/config.json`` and ``path/model.safetensors`` (each atomically). Returns ``path``."""
+        self._check_fitted()
+        path = Path(path)
+        previous = read_config(path) if (path / CONFIG).exists() else {}
+        merged = {k: v for k, v in previous.items() if k in ("data", "command")} | extra
+        tensors = {k: v.detach().cpu().contiguous() for k, v in self._state_tensors().items()}
+        atomic_write_bytes(path / WEIGHTS, st_save(tensors, metadata={"genzoo_format": str(FORMAT_VERSION)}))
+        atomic_write_json(path / CONFIG, self.config(**merged))
+        return path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> Estimator:
+        """The fitted estimator saved in run folder ``path``; nothing is unpickled."""
+        path = Path(path)
+        cfg = read_config(path)
+        if cfg.get("format_version") != FORMAT_VERSION:
+            raise CheckpointError(
+                f"{path / CONFIG}: format_version {cfg.get('format_version')!r} is not {FORMAT_VERSION}, "
+                "the one this genzoo reads (upgrade genzoo?)"
+            )
+        model = Estimator.registry.get(cfg["model"])
+        if model is None or not issubclass(model, cls):
+            raise CheckpointError(f"{path / CONFIG}: unknown model {cfg['model']!r}")
+        if "fitted" not in cfg:
+            raise CheckpointError(f"{path}: the run has not finished training (no fitted model); resume it first")
+        try:
+            est = model(**cfg["params"])
+        except TypeError as e:
+            raise CheckpointError(f"{path / CONFIG}: parameters do not fit {cfg['model']} ({e})") from None
+        try:
+            tensors = st_load((path / WEIGHTS).read_bytes())
+        except FileNotFoundError:
+            raise CheckpointError(f"{path}: no {WEIGHTS}") from None
+        except (SafetensorError, ValueError, OSError) as e:
+            raise CheckpointError(f"{path / WEIGHTS}: not a valid safetensors file ({e})") from None
+        facts = dict(cfg["fitted"])
+        est.input_shape_ = tuple(facts.pop("input_shape"))
+        try:
+            est._restore(facts, tensors)
+        except (KeyError, RuntimeError, ValueError) as e:
+            raise CheckpointError(f"{path / WEIGHTS}: weights do not fit the model in {CONFIG} ({e})") from None
+        return est
+
+
+class NeuralEstimator(Estimator):
+    """An estimator around ``module_``, an ``nn.Module`` trained by the engine.
+
+    Subclasses build the module (``_build``) and are the engine's objective (``modules``,
+    ``make_optimizers``, ``train_step``, ``eval_step``).
+    """
+
+    binarize: ClassVar[bool] = False
+
+    @abstractmethod
+    def _build(self, input_shape: tuple[int, ...]) -> nn.Module:
+        """A fresh module for inputs of ``input_shape`` (weights drawn from the seeded global RNG)."""
+
+    def _check_params(self) -> None:
+        check_int("epochs", self.epochs, 0)
+        check_int("batch_size", self.batch_size, 1)
+        check_float("lr", self.lr, 0.0, low_open=True)
+        check_float("weight_decay", self.weight_decay, 0.0)
+        check_float("validation_fraction", self.validation_fraction, 0.0, 1.0, high_open=True)
+        check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        check_int("random_state", self.random_state, 0)
+        resolve_device(self.device)
+
+    # -- the engine's objective ------------------------------------------------------------------
+    def modules(self) -> dict[str, nn.Module]:
+        return {"main": self.module_}
+
+    def make_optimizers(self) -> Optimizers:
+        return {"main": make_optimizer(self.module_.parameters(), self.optimizer, self.lr, self.weight_decay)}
+
+    # -- fitting ---------------------------------------------------------------------------------
+    def fit(self, X: Any, y: Any = None, *, run_dir: str | os.PathLike | None = None, resume: bool = False,
+            quiet: bool = True, run_info: dict[str, Any] | None = None) -> NeuralEstimator:
+        """Train on images ``X`` ``(N, C, H, W)`` or rows ``(N, D)`` (uint8, or float in [0, 1]); ``y`` is ignored.
+
+        With ``run_dir``, the run folder gets ``config.json``, ``metrics.jsonl``, a checkpoint after every
+        epoch and, at the end, ``model.safetensors``; ``resume=True`` continues from its last checkpoint.
+        """
+        self._check_params()
+        data = as_images(X)
+        self.input_shape_ = tuple(data.shape[1:])
+        self.n_features_in_ = int(np.prod(self.input_shape_))
+        self.device_ = resolve_device(self.device)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(self.random_state)
+            self.module_ = self._build(self.input_shape_).to(self.device_)
+        self._init_training()
+        val = None
+        if self.validation_fraction > 0 and len(data) >= 10:
+            train_idx, val_idx = validation_split(len(data), self.validation_fraction, self.random_state)
+            data, val = data[train_idx], data[val_idx]
+        kwargs = dict(epochs=self.epochs, batch_size=self.batch_size, device=self.device_, seed=self.random_state,
+                      val_data=val, resume=resume, quiet=quiet, binarize=self.binarize)
+        if run_dir is None:
+            self.history_ = train(self, data, **kwargs)
+            return self
+        with Run(run_dir) as run:
+            if not (resume and run.checkpoint_path.exists()):
+                run.write_config(self.config(**(run_info or {})))
+            self.history_ = train(self, data, run=run, **kwargs)
+            self.save(run.path, **(run_info or {}))
+        return self
+
+    def _init_training(self) -> None:
+        """Hook for state a model needs before training (called after ``module_`` is built)."""
+
+    # -- inference -------------------------------------------------------------------------------
+    def _map(self, fn: Callable[[Tensor], Tensor], data: Tensor) -> np.ndarray:
+        """Apply ``fn`` to validated ``data`` in batches under ``torch.inference_mode``; return a NumPy array."""
+        self.module_.eval()
+        outs = []
+        with torch.inference_mode():
+            for x in Batches(data, INFERENCE_BATCH, shuffle=False, device=self._device()):
+                outs.append(fn(x).cpu())
+        return torch.cat(outs).numpy()
+
+    def _images(self, X: Any, name: str = "X") -> Tensor:
+        """``X`` checked against the fitted input shape."""
+        self._check_fitted()
+        return as_images(X, name, self.input_shape_)
+
+    def _device(self) -> torch.device:
+        return next(self.module_.parameters()).device
+
+    # -- saving ----------------------------------------------------------------------------------
+    def _state_tensors(self) -> dict[str, Tensor]:
+        return {f"module.{k}": v for k, v in self.module_.state_dict().items()}
+
+    def _restore(self, facts: dict[str, Any], tensors: dict[str, Tensor]) -> None:
+        self.n_features_in_ = int(np.prod(self.input_shape_))
+        self.device_ = resolve_device(self.device)
+        self.module_ = self._build(self.input_shape_)
+        state = {k.removeprefix("module."): v for k, v in tensors.items() if k.startswith("module.")}
+        self.module_.load_state_dict(state)
+        self.module_.to(self.device_).eval()
+
+
+def make_optimizer(params, name: str, lr: float, weight_decay: float = 0.0, momentum: float = 0.9,
+                   betas: tuple[float, float] = (0.9, 0.999)) -> torch.optim.Optimizer:
+    """Adam or SGD with momentum (the GAN paper's choice)."""
+    if name == "adam":
+        return torch.optim.Adam(params, lr=lr, betas=betas, weight_decay=weight_decay)
+    return torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return obj.item()
+    return obj
+
+
+def load(path: str | os.PathLike) -> Estimator:
+    """The fitted estimator of run folder ``path`` (``genzoo.load("runs/ae")``)."""
+    return Estimator.load(path)
+

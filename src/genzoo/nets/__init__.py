@@ -1,0 +1,6 @@
+"""Plain ``nn.Module`` builders shared by every model: MLP and convolutional encoders and decoders."""
+
+from .conv import ConvDecoder, ConvEncoder
+from .mlp import ACTIVATIONS, MLPDecoder, MLPEncoder, activation, mlp
+
+__all__ = ["ACTIVATIONS", "ConvDecoder", "ConvEncoder", "MLPDecoder", "MLPEncoder", "activation", "mlp"]

@@ -1,0 +1,90 @@
+"""The convolutional autoencoder nets of seed 004, sized from the image shape.
+
+Encoder: 4 convolutions (3×3, "same") and 3 max-poolings, (1, 28, 28) -> (8, 4, 4) for MNIST.
+Decoder: 5 convolutions and 3 upsamplings back to the input shape. Each upsampling goes to the exact
+size the matching pooling came from (28 -> 14 -> 7 -> 4 pools with ceil, and 4 -> 7 -> 14 -> 28 back),
+so any channel count and any size of at least 8×8 works. With ``latent_dim`` set, a linear layer maps
+the flattened feature map to a code of that size (and back), so conv and MLP models compare at one code size.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from torch import Tensor, nn
+
+from ..errors import ConfigError
+from .mlp import activation as make_activation
+
+ENCODER_CHANNELS = (16, 8, 8, 8)  # the seed's: (28,28,1) -> (4,4,8)
+MIN_SIZE = 8
+
+
+def pooled_sizes(size: int, n_pool: int = 3) -> list[int]:
+    """Spatial sizes through ``n_pool`` 2×2 poolings with ceil mode: 28 -> [28, 14, 7, 4]."""
+    sizes = [size]
+    for _ in range(n_pool):
+        sizes.append(-(-sizes[-1] // 2))
+    return sizes
+
+
+def check_image_shape(shape: Sequence[int]) -> None:
+    if len(shape) != 3 or min(shape[1:]) < MIN_SIZE:
+        raise ConfigError(
+            f"the conv nets need images (C, H, W) of at least {MIN_SIZE}x{MIN_SIZE}, got {tuple(shape)}; "
+            "use arch='mlp' for flat data or smaller images"
+        )
+
+
+def _conv(c_in: int, c_out: int, act: str) -> list[nn.Module]:
+    return [nn.Conv2d(c_in, c_out, 3, padding=1), make_activation(act)]
+
+
+class ConvEncoder(nn.Module):
+    """``(N, C, H, W)`` -> ``(N, out_dim)``; ``out_dim`` is ``latent_dim`` or, without it, 8·⌈H/8⌉·⌈W/8⌉."""
+
+    def __init__(self, input_shape: Sequence[int], latent_dim: int | None = None, activation: str = "relu",
+                 out_activation: str = "linear") -> None:
+        super().__init__()
+        check_image_shape(input_shape)
+        c, h, w = input_shape
+        chans = (c, *ENCODER_CHANNELS)
+        layers: list[nn.Module] = []
+        for i in range(4):
+            last_conv = i == 3
+            layers += _conv(chans[i], chans[i + 1], out_activation if last_conv and latent_dim is None else activation)
+            if i < 3:
+                layers.append(nn.MaxPool2d(2, ceil_mode=True))
+        layers.append(nn.Flatten())
+        self.feature_shape = (chans[-1], pooled_sizes(h)[-1], pooled_sizes(w)[-1])
+        if latent_dim is not None:
+            layers += [nn.Linear(math.prod(self.feature_shape), latent_dim), make_activation(out_activation)]
+        self.out_dim = latent_dim or math.prod(self.feature_shape)
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.net(x)
+
+
+class ConvDecoder(nn.Module):
+    """``(N, in_dim)`` -> logits ``(N, C, H, W)``: 5 convolutions, 3 upsamplings to the encoder's sizes."""
+
+    def __init__(self, output_shape: Sequence[int], latent_dim: int | None = None, activation: str = "relu") -> None:
+        super().__init__()
+        check_image_shape(output_shape)
+        c, h, w = output_shape
+        hs, ws = pooled_sizes(h), pooled_sizes(w)
+        feature_shape = (ENCODER_CHANNELS[-1], hs[-1], ws[-1])
+        layers: list[nn.Module] = []
+        if latent_dim is not None:
+            layers += [nn.Linear(latent_dim, math.prod(feature_shape)), make_activation(activation)]
+        layers.append(nn.Unflatten(1, feature_shape))
+        layers += _conv(8, 8, activation)
+        for c_in, c_out, size in ((8, 8, (hs[2], ws[2])), (8, 16, (hs[1], ws[1])), (16, 16, (hs[0], ws[0]))):
+            layers += [nn.Upsample(size=size, mode="nearest"), *_conv(c_in, c_out, activation)]
+        layers.append(nn.Conv2d(16, c, 3, padding=1))  # logits; the 5th convolution
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, z: Tensor) -> Tensor:
+        return self.net(z)

@@ -1,0 +1,61 @@
+"""Fully connected encoders and decoders for images ``(N, C, H, W)`` or flat vectors ``(N, D)``."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from torch import Tensor, nn
+
+from ..errors import ConfigError
+
+ACTIVATIONS: dict[str, type[nn.Module]] = {
+    "relu": nn.ReLU,
+    "sigmoid": nn.Sigmoid,
+    "tanh": nn.Tanh,
+    "leaky_relu": nn.LeakyReLU,
+    "elu": nn.ELU,
+    "gelu": nn.GELU,
+    "linear": nn.Identity,
+}
+
+
+def activation(name: str) -> nn.Module:
+    if name not in ACTIVATIONS:
+        raise ConfigError(f"unknown activation {name!r}; use one of {', '.join(ACTIVATIONS)}")
+    return ACTIVATIONS[name]()
+
+
+def mlp(sizes: Sequence[int], hidden_activation: str, final_activation: str = "linear") -> nn.Sequential:
+    """Linear layers ``sizes[0] -> sizes[1] -> ... -> sizes[-1]``, ``hidden_activation`` between them."""
+    layers: list[nn.Module] = []
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(nn.Linear(n_in, n_out))
+        last = i == len(sizes) - 2
+        layers.append(activation(final_activation if last else hidden_activation))
+    return nn.Sequential(*layers)
+
+
+class MLPEncoder(nn.Module):
+    """``(N, *input_shape)`` -> ``(N, out_dim)``: flatten, then ``hidden`` layers, then a linear layer to ``out_dim``."""
+
+    def __init__(self, input_shape: Sequence[int], hidden: Sequence[int], out_dim: int,
+                 activation: str = "relu", out_activation: str = "linear") -> None:
+        super().__init__()
+        self.out_dim = out_dim
+        self.net = mlp([math.prod(input_shape), *hidden, out_dim], activation, out_activation)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.net(x.flatten(1))
+
+
+class MLPDecoder(nn.Module):
+    """``(N, in_dim)`` -> logits ``(N, *output_shape)``: ``hidden`` layers (usually the encoder's reversed), then linear."""
+
+    def __init__(self, in_dim: int, hidden: Sequence[int], output_shape: Sequence[int], activation: str = "relu") -> None:
+        super().__init__()
+        self.output_shape = tuple(output_shape)
+        self.net = mlp([in_dim, *hidden, math.prod(output_shape)], activation)
+
+    def forward(self, z: Tensor) -> Tensor:
+        return self.net(z).view(-1, *self.output_shape)
