@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from . import __version__, plots
+from . import __version__
 from .data import dataset_info, load_dataset
 from .errors import ConfigError, GenzooError
 from .metrics import reconstruction_report
@@ -149,6 +149,8 @@ def cmd_train(args) -> int:
 
 def summarize(estimator: Estimator, x_test: np.ndarray, run_dir: Path, title: str) -> dict[str, float]:
     """Test-split reconstruction figures of a fitted model, and its reconstruction figure in the run folder."""
+    from . import plots  # matplotlib: imported only when a figure is drawn
+
     x = x_test.astype(np.float32) / 255.0
     recon = estimator.reconstruct(x_test)
     summary = reconstruction_report(x, recon)

@@ -153,7 +153,8 @@ class Autoencoder(TransformerMixin, NeuralEstimator):
     # -- scikit-learn surface --------------------------------------------------------------------
     def transform(self, X: Any) -> np.ndarray:
         """Codes ``(N, latent_dim)`` of images ``X``."""
-        return self._map(self.module_.encode, self._images(X))
+        data = self._images(X)
+        return self._map(self.module_.encode, data)
 
     def inverse_transform(self, Z: Any) -> np.ndarray:
         """Decoded images ``(N, *input_shape)`` in [0, 1] from codes ``Z`` ``(N, latent_dim)``."""
@@ -162,11 +163,13 @@ class Autoencoder(TransformerMixin, NeuralEstimator):
 
     def reconstruct(self, X: Any) -> np.ndarray:
         """``inverse_transform(transform(X))`` in one pass: reconstructions ``(N, *input_shape)`` in [0, 1]."""
-        return self._map(lambda x: self.module_(x).sigmoid(), self._images(X))
+        data = self._images(X)
+        return self._map(lambda x: self.module_(x).sigmoid(), data)
 
     def score_samples(self, X: Any) -> np.ndarray:
         """Per-image reconstruction loss ``(N,)`` (nats for ``bce``, squared error for ``mse``): an outlier score."""
-        return self._map(lambda x: reconstruction_loss(self.module_(x), x, self.loss), self._images(X))
+        data = self._images(X)
+        return self._map(lambda x: reconstruction_loss(self.module_(x), x, self.loss), data)
 
     def score(self, X: Any, y: Any = None) -> float:
         """Minus the mean reconstruction loss per image (higher is better, as scikit-learn expects)."""

@@ -3,6 +3,7 @@ and, for the neural ones, fitting through the engine and batched inference."""
 
 from __future__ import annotations
 
+import inspect
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -102,8 +103,11 @@ class Estimator(BaseEstimator, ABC):
             raise CheckpointError(f"{path / CONFIG}: unknown model {cfg['model']!r}")
         if "fitted" not in cfg:
             raise CheckpointError(f"{path}: the run has not finished training (no fitted model); resume it first")
+        defaults = {k: p.default for k, p in inspect.signature(model.__init__).parameters.items()}
+        params = {k: tuple(v) if isinstance(v, list) and isinstance(defaults.get(k), tuple) else v
+                  for k, v in cfg["params"].items()}
         try:
-            est = model(**cfg["params"])
+            est = model(**params)
         except TypeError as e:
             raise CheckpointError(f"{path / CONFIG}: parameters do not fit {cfg['model']} ({e})") from None
         try:

@@ -15,7 +15,6 @@ import torch
 from sklearn.base import TransformerMixin
 from torch import Tensor
 
-from ..data.batches import to_float
 from ..engine.runs import Run
 from ..errors import ConfigError
 from ..validation import as_images, check_int
@@ -48,7 +47,7 @@ class PCA(TransformerMixin, Estimator):
         if self.n_components > min(n, d):
             raise ConfigError(f"n_components={self.n_components} is more than min(n_samples, n_features) = {min(n, d)}")
         self.input_shape_ = tuple(data.shape[1:])
-        x = to_float(data).reshape(n, d).double()
+        x = _as_float64(data).reshape(n, d)
         mean = x.mean(0)
         _, s, vt = torch.linalg.svd(x - mean, full_matrices=False)
         signs = torch.sign(vt[torch.arange(len(vt)), vt.abs().argmax(1)])  # largest entry of each component > 0
@@ -79,7 +78,7 @@ class PCA(TransformerMixin, Estimator):
     def _flat(self, X: Any) -> np.ndarray:
         self._check_fitted()
         data = as_images(X, input_shape=self.input_shape_)
-        return to_float(data).reshape(len(data), -1).double().numpy()
+        return _as_float64(data).reshape(len(data), -1).numpy()
 
     def transform(self, X: Any) -> np.ndarray:
         """Codes ``(N, k)``: the centred data projected on the components."""
@@ -126,3 +125,8 @@ class PCA(TransformerMixin, Estimator):
                   torch.tensor(facts["total_variance"], dtype=torch.float64), tensors["singular_values_"],
                   torch.tensor(facts["noise_variance"], dtype=torch.float64))
         self.n_samples_ = facts["n_samples"]
+
+
+def _as_float64(data: Tensor) -> Tensor:
+    """uint8 images to float64 in [0, 1] (without a float32 detour), float to float64."""
+    return data.double() / 255.0 if data.dtype == torch.uint8 else data.double()

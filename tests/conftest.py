@@ -1,0 +1,66 @@
+"""Test set-up: never touch the network or the user's cache; find the shared MNIST copy when it is there."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(tmp_path_factory, monkeypatch):
+    monkeypatch.setenv("GENZOO_OFFLINE", "1")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+    if SHARED_DATA.is_dir():
+        monkeypatch.setenv("GENZOO_DATA", str(SHARED_DATA))
+    else:
+        monkeypatch.delenv("GENZOO_DATA", raising=False)
+
+
+def _need(path: Path, what: str) -> None:
+    if not path.is_dir():
+        pytest.skip(f"{what} not found at {path} (CI provides it)")
+
+
+@pytest.fixture(scope="session")
+def mnist():
+    """MNIST (train, test) from ../shared/data/mnist, as loaded by genzoo."""
+    _need(SHARED_DATA / "mnist", "MNIST")
+    from genzoo import load_dataset
+
+    os.environ.setdefault("GENZOO_OFFLINE", "1")
+    return (load_dataset("mnist", "train", SHARED_DATA), load_dataset("mnist", "test", SHARED_DATA))
+
+
+@pytest.fixture(scope="session")
+def fashion():
+    """Fashion-MNIST (train, test) from Debian's dataset-fashion-mnist."""
+    _need(FASHION_DIR, "Fashion-MNIST (apt-get install dataset-fashion-mnist)")
+    from genzoo import load_dataset
+
+    return (load_dataset("fashion-mnist", "train", download=False), load_dataset("fashion-mnist", "test", download=False))
+
+
+@pytest.fixture(scope="session")
+def digits():
+    from genzoo import load_dataset
+
+    return load_dataset("digits", "train"), load_dataset("digits", "test")
+
+
+def write_idx(path: Path, array: np.ndarray, code: int = 0x08, compress: bool | None = None) -> Path:
+    """Write ``array`` as an IDX file (gzip when the name ends in .gz)."""
+    import gzip
+
+    dtype = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}[code]
+    header = bytes([0, 0, code, array.ndim]) + np.asarray(array.shape, dtype=">u4").tobytes()
+    data = header + np.asarray(array, dtype=dtype).tobytes()
+    compress = path.suffix == ".gz" if compress is None else compress
+    path.write_bytes(gzip.compress(data) if compress else data)
+    return path

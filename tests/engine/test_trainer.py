@@ -1,0 +1,91 @@
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from genzoo import Autoencoder, CheckpointError, load
+from genzoo.cli import main
+from genzoo.engine import read_metrics
+from genzoo.engine.runs import Run
+
+
+def _ae(**kw):
+    return Autoencoder(hidden=(32,), latent_dim=4, batch_size=64, **kw)
+
+
+def _weights(est):
+    return {k: v.clone() for k, v in est.module_.state_dict().items()}
+
+
+def _same(a, b):
+    return all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_same_seed_same_numbers(digits):
+    (x, _), _ = digits
+    a, b = _ae(epochs=2).fit(x), _ae(epochs=2).fit(x)
+    def losses(history):
+        return [{k: v for k, v in r.items() if k != "seconds"} for r in history]
+
+    assert _same(_weights(a), _weights(b)) and losses(a.history_) == losses(b.history_)
+    c = _ae(epochs=2, random_state=1).fit(x)
+    assert not _same(_weights(a), _weights(c))
+
+
+def test_resume_gives_the_weights_of_an_uninterrupted_run(digits, tmp_path):
+    (x, _), _ = digits
+    straight = _ae(epochs=3).fit(x, run_dir=tmp_path / "straight")
+    _ae(epochs=1).fit(x, run_dir=tmp_path / "resumed")  # "killed" after epoch 1
+    with pytest.raises(CheckpointError, match="already holds a training checkpoint; pass --resume"):
+        _ae(epochs=3).fit(x, run_dir=tmp_path / "resumed")
+    resumed = _ae(epochs=3).fit(x, run_dir=tmp_path / "resumed", resume=True)
+    assert _same(_weights(straight), _weights(resumed))
+    assert [r["epoch"] for r in read_metrics(tmp_path / "resumed")] == [1, 2, 3]
+    loaded = load(tmp_path / "resumed")
+    np.testing.assert_array_equal(loaded.transform(x[:50]), straight.transform(x[:50]))
+
+
+def test_run_folder_lock(tmp_path):
+    with Run(tmp_path / "r"), pytest.raises(CheckpointError, match="in use by another genzoo process"):
+        # a live process (our parent) holds the lock
+        (tmp_path / "r" / ".lock").write_text(str(os.getppid()))
+        with Run(tmp_path / "r"):
+            pass
+    (tmp_path / "r" / ".lock").write_text("999999999")  # a crashed run's stale lock is taken over
+    with Run(tmp_path / "r"):
+        assert (tmp_path / "r" / ".lock").read_text() == str(os.getpid())
+    assert not (tmp_path / "r" / ".lock").exists()
+
+
+def test_loss_falls_and_validation_is_logged(digits):
+    (x, _), _ = digits
+    ae = _ae(epochs=5).fit(x)
+    losses = [r["train_loss"] for r in ae.history_]
+    assert losses[-1] < 0.8 * losses[0] and all("val_loss" in r for r in ae.history_)
+
+
+def test_sigkill_mid_run_then_resume_matches_straight_run(tmp_path):
+    """Kill the CLI with SIGKILL after its first checkpoint, resume, compare with an uninterrupted run."""
+    args = [sys.executable, "-m", "genzoo", "train", "ae", "--data", "digits", "--epochs", "6", "--quiet",
+            "--set", "hidden=[256,256]", "--set", "latent_dim=16", "--batch-size", "16"]
+    assert main([*args[3:], "--out", str(tmp_path / "straight")]) == 0  # in this process: same numbers
+    victim = tmp_path / "killed"
+    proc = subprocess.Popen([*args, "--out", str(victim)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while not (victim / "checkpoint" / "last.safetensors").exists() and time.time() < deadline:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert not (victim / "model.safetensors").exists(), "the run finished before it could be killed"
+    leftovers = [p.name for p in victim.rglob("*") if p.name.endswith(".tmp")]
+    done = subprocess.run([*args, "--out", str(victim), "--resume"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    a, b = load(tmp_path / "straight"), load(victim)
+    assert _same(a.module_.state_dict(), b.module_.state_dict())
+    assert [r["epoch"] for r in read_metrics(victim)] == list(range(1, 7))
+    assert all(n.startswith(".") for n in leftovers)  # only hidden temporaries, never a partial real file

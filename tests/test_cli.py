@@ -1,0 +1,106 @@
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from genzoo import load
+from genzoo.cli import main
+from genzoo.engine import read_metrics
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_datasets_lists_everything(capsys):
+    code, out, _ = run(capsys, "datasets")
+    assert code == 0 and "digits" in out and "mnist" in out and "fashion-mnist" in out
+    assert "(1438,1,8,8)" in out
+
+
+def test_train_ae_writes_a_complete_run_folder(capsys, tmp_path):
+    out_dir = tmp_path / "ae"
+    code, out, err = run(capsys, "train", "ae", "--data", "digits", "--epochs", "3", "--out", str(out_dir),
+                         "--latent-dim", "8", "--set", "hidden=[32]", "--seed", "3", "--quiet")
+    assert code == 0, err
+    assert "test: mse" in out and str(out_dir) in out
+    for name in ("config.json", "model.safetensors", "metrics.jsonl", "checkpoint/last.safetensors",
+                 "figures/reconstructions.png"):
+        assert (out_dir / name).is_file(), name
+    config = json.loads((out_dir / "config.json").read_text())
+    assert config["model"] == "Autoencoder" and config["params"]["random_state"] == 3
+    assert config["params"]["hidden"] == [32] and config["data"]["name"] == "digits"
+    assert config["versions"]["torch"] and config["fitted"]["input_shape"] == [1, 8, 8]
+    assert len(read_metrics(out_dir)) == 3
+    ae = load(out_dir)
+    assert ae.latent_dim == 8 and ae.hidden == (32,)
+
+
+def test_train_pca_and_config_file(capsys, tmp_path):
+    cfg = tmp_path / "pca.yaml"
+    cfg.write_text("n_components: 5\n")
+    code, _, err = run(capsys, "train", "pca", "--config", str(cfg), "--out", str(tmp_path / "p"))
+    assert code == 0, err
+    assert load(tmp_path / "p").n_components_ == 5
+    code, _, err = run(capsys, "train", "pca", "--latent-dim", "3", "--out", str(tmp_path / "p3"))
+    assert code == 0 and load(tmp_path / "p3").components_.shape == (3, 64)
+
+
+@pytest.mark.parametrize("args,message", [
+    (["train", "ae", "--data", "cifar", "--out", "X"], "unknown dataset 'cifar'"),
+    (["train", "ae", "--set", "depth=3", "--out", "X"], "Autoencoder has no parameter depth"),
+    (["train", "ae", "--set", "loss=l1", "--out", "X"], "loss='l1' is not allowed"),
+    (["train", "ae", "--set", "hidden", "--out", "X"], "use KEY=VALUE"),
+    (["train", "ae", "--epochs", "-2", "--out", "X"], "epochs=-2"),
+    (["train", "pca", "--epochs", "2", "--out", "X"], "PCA has no parameter epochs"),
+    (["train", "ae", "--config", "missing.yaml", "--out", "X"], "cannot read config file"),
+    (["train", "ae", "--data", "npz:missing.npz", "--out", "X"], "no such file"),
+    (["train", "ae", "--device", "cuda", "--out", "X"], "no CUDA GPU"),
+])
+def test_bad_input_exits_2_with_one_line(capsys, tmp_path, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    if message == "no CUDA GPU":
+        import torch
+
+        if torch.cuda.is_available():
+            pytest.skip("a GPU is present")
+    code, _, err = run(capsys, *args)
+    assert code == 2
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_bad_config_file(capsys, tmp_path):
+    (tmp_path / "c.json").write_text("{not json")
+    code, _, err = run(capsys, "train", "ae", "--config", str(tmp_path / "c.json"), "--out", str(tmp_path / "x"))
+    assert code == 2 and "not valid JSON" in err
+
+
+def test_unknown_model_is_an_argparse_error(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["train", "gpt", "--out", "x"])
+    assert e.value.code == 2 and "invalid choice: 'gpt'" in capsys.readouterr().err
+
+
+def test_resume_continues_and_refuses_to_overwrite(capsys, tmp_path):
+    args = ["train", "ae", "--out", str(tmp_path / "r"), "--quiet", "--latent-dim", "4"]
+    assert run(capsys, *args, "--epochs", "1")[0] == 0
+    code, _, err = run(capsys, *args, "--epochs", "2")
+    assert code == 2 and "pass --resume" in err
+    assert run(capsys, *args, "--epochs", "2", "--resume")[0] == 0
+    assert [r["epoch"] for r in read_metrics(tmp_path / "r")] == [1, 2]
+
+
+def test_python_dash_m_and_demo(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "genzoo", "demo", "--out", str(tmp_path / "demo"), "--quiet"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "autoencoder" in done.stdout and "PCA, 8 components" in done.stdout
+    assert (tmp_path / "demo" / "figures" / "reconstructions.png").stat().st_size > 1000
+    rows = {line.split("  ")[1].strip(): float(line.split()[-2]) for line in done.stdout.splitlines()
+            if line.startswith("  ") and line.split()[-1].replace(".", "").isdigit()}
+    assert rows["autoencoder (64-128-8)"] < rows["PCA, 8 components"] < rows["mean image"]
+    assert np.isfinite(list(rows.values())).all()
