@@ -4,7 +4,28 @@ __version__ = "0.1.0"
 
 from .data import load_dataset
 from .errors import CheckpointError, ConfigError, DatasetError, GenzooError
-from .models import PCA, Autoencoder, load
+from .models import (
+    PCA,
+    Autoencoder,
+    BinaryAutoencoder,
+    DenoisingAutoencoder,
+    EncoderClassifier,
+    SparseAutoencoder,
+    load,
+)
 
-__all__ = ["PCA", "Autoencoder", "CheckpointError", "ConfigError", "DatasetError", "GenzooError",
-           "__version__", "load", "load_dataset"]
+__all__ = [
+    "PCA",
+    "Autoencoder",
+    "BinaryAutoencoder",
+    "CheckpointError",
+    "ConfigError",
+    "DatasetError",
+    "DenoisingAutoencoder",
+    "EncoderClassifier",
+    "GenzooError",
+    "SparseAutoencoder",
+    "__version__",
+    "load",
+    "load_dataset",
+]

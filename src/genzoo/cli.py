@@ -17,12 +17,14 @@ from . import __version__
 from .data import dataset_info, load_dataset
 from .errors import ConfigError, GenzooError
 from .metrics import reconstruction_report
-from .models import PCA, Autoencoder, Estimator
+from .models import PCA, Autoencoder, BinaryAutoencoder, DenoisingAutoencoder, Estimator, SparseAutoencoder
 
-MODELS: dict[str, type[Estimator]] = {"pca": PCA, "ae": Autoencoder}
-# command-line flag -> estimator parameter (PCA calls its code size n_components)
+MODELS: dict[str, type[Estimator]] = {"pca": PCA, "ae": Autoencoder, "dae": DenoisingAutoencoder,
+                                      "sparse-ae": SparseAutoencoder, "binary-ae": BinaryAutoencoder}
+# command-line flag -> estimator parameter; the code size has other names in some models
+LATENT_NAMES: dict[type[Estimator], str] = {PCA: "n_components", BinaryAutoencoder: "code_bits"}
 FLAG_PARAMS = {"epochs": "epochs", "batch_size": "batch_size", "lr": "lr", "seed": "random_state",
-               "device": "device", "latent_dim": "latent_dim"}
+               "device": "device", "latent_dim": "latent_dim", "arch": "arch"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,7 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=int)
     p.add_argument("--batch-size", type=int)
     p.add_argument("--lr", type=float)
-    p.add_argument("--latent-dim", type=int, help="code size (n_components for pca)")
+    p.add_argument("--latent-dim", type=int, help="code size (n_components for pca, code_bits for binary-ae)")
+    p.add_argument("--arch", choices=["mlp", "conv"], help="fully connected or convolutional nets")
     p.add_argument("--seed", type=int)
     p.add_argument("--device", help="auto, cpu or cuda")
     p.add_argument("--config", help="a JSON or YAML file of parameters")
@@ -117,7 +120,7 @@ def model_params(model: type[Estimator], args) -> dict[str, Any]:
     for flag, param in FLAG_PARAMS.items():
         value = getattr(args, flag)
         if value is not None:
-            given["n_components" if param == "latent_dim" and model is PCA else param] = value
+            given[LATENT_NAMES.get(model, "latent_dim") if param == "latent_dim" else param] = value
     for item in args.set:
         key, sep, value = item.partition("=")
         if not sep:

@@ -20,6 +20,7 @@ class Batches:
     ``device`` once, so a step costs one gather, one cast and, with ``binarize``, one Bernoulli draw
     (dynamic binarization: each pixel is 1 with probability equal to its intensity).
     ``rank``/``world_size`` give each distributed process a disjoint shard of every permutation.
+    With ``labels`` ``(N,)``, batches are pairs ``(x, y)``.
     """
 
     def __init__(
@@ -34,8 +35,10 @@ class Batches:
         drop_last: bool = False,
         rank: int = 0,
         world_size: int = 1,
+        labels: Tensor | None = None,
     ) -> None:
         self.data = data.to(device)
+        self.labels = labels.to(device) if labels is not None else None
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.generator = generator
@@ -50,17 +53,18 @@ class Batches:
         n = self._shard_size()
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
-    def __iter__(self) -> Iterator[Tensor]:
+    def __iter__(self) -> Iterator[Tensor | tuple[Tensor, Tensor]]:
         n = len(self.data)
         order = torch.randperm(n, generator=self.generator) if self.shuffle else torch.arange(n)
         if self.world_size > 1:
             order = order[self.rank : self._shard_size() * self.world_size : self.world_size]
         order = order.to(self.data.device)
         for i in range(len(self)):
-            x = to_float(self.data[order[i * self.batch_size : (i + 1) * self.batch_size]])
+            idx = order[i * self.batch_size : (i + 1) * self.batch_size]
+            x = to_float(self.data[idx])
             if self.binarize:
                 x = torch.bernoulli(x, generator=self.generator if x.device.type == "cpu" else None)
-            yield x
+            yield x if self.labels is None else (x, self.labels[idx])
 
 
 def validation_split(n: int, fraction: float, seed: int = 0) -> tuple[Tensor, Tensor]:

@@ -68,6 +68,17 @@ class Run:
         d.mkdir(parents=True, exist_ok=True)
         return d
 
+    def resuming(self, resume: bool) -> bool:
+        """Whether training continues from this folder's checkpoint; refuse to overwrite one without ``resume``."""
+        if not self.checkpoint_path.exists():
+            return False
+        if not resume:
+            raise CheckpointError(
+                f"{self.path} already holds a training checkpoint; pass --resume (resume=True) to continue it, "
+                "or choose another output folder"
+            )
+        return True
+
     def write_config(self, config: dict[str, Any]) -> None:
         atomic_write_json(self.path / CONFIG, config)
 

@@ -36,7 +36,7 @@ class Objective(Protocol):
         ...
 
     def train_step(self, x: Tensor, optimizers: Optimizers, generator: torch.Generator) -> dict[str, Tensor]:
-        """Update on one float batch ``(B, ...)``; return the batch's mean losses, detached, as 0-d tensors."""
+        """Update on one float batch ``(B, ...)`` (``(x, y)`` with labels); return its mean losses, detached, 0-d."""
         ...
 
     def eval_step(self, x: Tensor, generator: torch.Generator) -> dict[str, Tensor]:
@@ -57,6 +57,8 @@ def train(
     device: torch.device,
     seed: int,
     val_data: Tensor | None = None,
+    labels: Tensor | None = None,
+    val_labels: Tensor | None = None,
     run: Run | None = None,
     resume: bool = False,
     quiet: bool = True,
@@ -73,17 +75,16 @@ def train(
     draw_gen = torch.Generator(device=device).manual_seed(seed + 1)  # noise drawn inside steps
     modules = objective.modules()
     optimizers = objective.make_optimizers()
-    batches = Batches(data, batch_size, shuffle=True, generator=data_gen, device=device, binarize=binarize)
-    val_batches = Batches(val_data, 1024, shuffle=False, device=device) if val_data is not None else None
+    batches = Batches(data, batch_size, shuffle=True, generator=data_gen, device=device, binarize=binarize,
+                      labels=labels)
+    val_batches = None
+    if val_data is not None:
+        val_batches = Batches(val_data, 1024, shuffle=False, device=device, binarize=binarize, labels=val_labels,
+                              generator=torch.Generator().manual_seed(seed + 2))
     history: list[dict] = []
     start = 0
 
-    if run is not None and run.checkpoint_path.exists():
-        if not resume:
-            raise CheckpointError(
-                f"{run.path} already holds a training checkpoint; pass --resume (resume=True) to continue it, "
-                "or choose another output folder"
-            )
+    if run is not None and run.resuming(resume):
         state = load_state(run.checkpoint_path)  # on the CPU; load_state_dict moves it to the modules' device
         try:
             for name, module in modules.items():
@@ -106,11 +107,12 @@ def train(
         sums: dict[str, Tensor] = {}
         seen = 0
         bar = tqdm(batches, desc=f"epoch {epoch + 1}/{epochs}", disable=quiet or None, leave=False, unit="batch")
-        for step, x in enumerate(bar):
-            losses = objective.train_step(x, optimizers, draw_gen)
+        for step, batch in enumerate(bar):
+            losses = objective.train_step(batch, optimizers, draw_gen)
+            n = batch_length(batch)
             for k, v in losses.items():
-                sums[k] = sums[k] + v * len(x) if k in sums else v * len(x)
-            seen += len(x)
+                sums[k] = sums[k] + v * n if k in sums else v * n
+            seen += n
             if step % 25 == 0 and not bar.disable:
                 bar.set_postfix({k: f"{v.item() / seen:.4g}" for k, v in sums.items()})
         record = {"epoch": epoch + 1, **{f"train_{k}": v.item() / seen for k, v in sums.items()}}
@@ -121,6 +123,7 @@ def train(
                 f"non-finite {', '.join(bad)} in epoch {epoch + 1}: training diverged (try a lower learning rate){kept}"
             )
         if val_batches is not None:
+            val_batches.generator.manual_seed(seed + 2)  # the same draws every epoch, and after a resume
             record.update(evaluate(objective, val_batches, draw_gen, prefix="val_"))
         record["seconds"] = round(time.perf_counter() - t0, 4)
         history.append(record)
@@ -143,6 +146,10 @@ def train(
     return history
 
 
+def batch_length(batch: Tensor | tuple[Tensor, ...]) -> int:
+    return len(batch[0]) if isinstance(batch, tuple) else len(batch)
+
+
 @torch.no_grad()
 def evaluate(objective: Objective, batches: Batches, generator: torch.Generator, prefix: str = "") -> dict[str, float]:
     """Mean of each of ``objective.eval_step``'s losses over ``batches``."""
@@ -151,10 +158,11 @@ def evaluate(objective: Objective, batches: Batches, generator: torch.Generator,
         m.eval()
     sums: dict[str, Tensor] = {}
     seen = 0
-    for x in batches:
-        for k, v in objective.eval_step(x, generator).items():
-            sums[k] = sums[k] + v * len(x) if k in sums else v * len(x)
-        seen += len(x)
+    for batch in batches:
+        n = batch_length(batch)
+        for k, v in objective.eval_step(batch, generator).items():
+            sums[k] = sums[k] + v * n if k in sums else v * n
+        seen += n
     for m in modules:
         m.train()
     return {f"{prefix}{k}": v.item() / seen for k, v in sums.items()}

@@ -1,5 +1,5 @@
 """Measures of what a model does: reconstruction quality, and more to come."""
 
-from .reconstruction import bce_per_image, mse, psnr, reconstruction_report
+from .reconstruction import bce_per_image, mse, psnr, reconstruction_report, ssim
 
-__all__ = ["bce_per_image", "mse", "psnr", "reconstruction_report"]
+__all__ = ["bce_per_image", "mse", "psnr", "reconstruction_report", "ssim"]

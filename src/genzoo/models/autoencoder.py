@@ -2,7 +2,7 @@
 
 One core, :class:`Autoencoder`; the variants of the lecture notes change only what they add:
 a corruption of the input (denoising), a penalty on the code (sparse), a quantizer in the bottleneck
-(binary), and a training schedule (greedy layer-wise pre-training) — see ``autoencoders.py``.
+(binary), and a training schedule (greedy layer-wise pre-training, ``pretrain.py``).
 """
 
 from __future__ import annotations
@@ -16,10 +16,12 @@ from sklearn.base import TransformerMixin
 from torch import Tensor, nn
 
 from ..engine.trainer import Optimizers
+from ..errors import ConfigError
 from ..nets import ACTIVATIONS, ConvDecoder, ConvEncoder, MLPDecoder, MLPEncoder
 from ..validation import as_codes, check_choice, check_int, check_sizes
-from .base import NeuralEstimator
+from .base import NeuralEstimator, store_params
 from .losses import RECONSTRUCTION_LOSSES, reconstruction_loss
+from .pretrain import pretrain_layerwise
 
 ARCHS = ("mlp", "conv")
 
@@ -66,6 +68,8 @@ class Autoencoder(TransformerMixin, NeuralEstimator):
         arch: ``mlp`` or ``conv``.
         activation: of the hidden layers. code_activation: of the code layer.
         loss: ``bce`` (nats per image, for inputs in [0, 1]) or ``mse`` (squared error per image).
+        pretrain: ``"layerwise"`` trains each MLP layer first as a shallow autoencoder on the codes of the
+            layers below (``pretrain_epochs`` each), then the whole stack is fine-tuned for ``epochs``.
         epochs, batch_size, lr, optimizer, weight_decay: training. validation_fraction: of the data held out
         to report validation loss per epoch. random_state: seeds weights, shuffling and noise. device: auto|cpu|cuda.
 
@@ -80,6 +84,8 @@ class Autoencoder(TransformerMixin, NeuralEstimator):
         activation: str = "relu",
         code_activation: str = "sigmoid",
         loss: str = "bce",
+        pretrain: str | None = None,
+        pretrain_epochs: int = 5,
         epochs: int = 10,
         batch_size: int = 128,
         lr: float = 1e-3,
@@ -89,26 +95,17 @@ class Autoencoder(TransformerMixin, NeuralEstimator):
         random_state: int = 0,
         device: str = "auto",
     ) -> None:
-        self.hidden = hidden
-        self.latent_dim = latent_dim
-        self.arch = arch
-        self.activation = activation
-        self.code_activation = code_activation
-        self.loss = loss
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.optimizer = optimizer
-        self.weight_decay = weight_decay
-        self.validation_fraction = validation_fraction
-        self.random_state = random_state
-        self.device = device
+        store_params(self, locals())
 
     def _check_params(self) -> None:
         super()._check_params()
         check_choice("arch", self.arch, ARCHS)
         check_sizes("hidden", self.hidden)
         check_int("latent_dim", self.latent_dim, 1, allow_none=self.arch == "conv")
+        check_choice("pretrain", self.pretrain, (None, "layerwise"))
+        check_int("pretrain_epochs", self.pretrain_epochs, 0)
+        if self.pretrain and (self.arch != "mlp" or not self.hidden):
+            raise ConfigError("pretrain='layerwise' needs arch='mlp' with hidden layers, e.g. hidden=[256, 64]")
         check_choice("activation", self.activation, tuple(ACTIVATIONS))
         check_choice("code_activation", self.code_activation, tuple(ACTIVATIONS))
         check_choice("loss", self.loss, RECONSTRUCTION_LOSSES)
@@ -128,8 +125,16 @@ class Autoencoder(TransformerMixin, NeuralEstimator):
 
     # -- the engine's objective ------------------------------------------------------------------
     def _build(self, input_shape: tuple[int, ...]) -> AutoencoderNet:
-        return build_autoencoder_net(input_shape, self.arch, self.hidden, self.latent_dim, self.activation,
+        return build_autoencoder_net(input_shape, self.arch, self.hidden, self._code_size(), self.activation,
                                      self.code_activation, self._quantizer())
+
+    def _code_size(self) -> int | None:
+        return self.latent_dim
+
+    def _before_training(self, data: Tensor, resuming: bool, quiet: bool) -> None:
+        """Greedy layer-wise pre-training (seed 002), unless resuming an end-to-end run already under way."""
+        if self.pretrain == "layerwise" and not resuming:
+            self.pretrain_history_ = pretrain_layerwise(self, data, quiet)
 
     def _losses(self, x: Tensor, generator: torch.Generator, corrupt: bool) -> dict[str, Tensor]:
         code = self.module_.encode(self._corrupt(x, generator) if corrupt else x)

@@ -69,7 +69,7 @@ class Estimator(BaseEstimator, ABC):
         cfg = {
             "format_version": FORMAT_VERSION,
             "model": type(self).__name__,
-            "params": _jsonable(self.get_params()),
+            "params": _jsonable(self.get_params(deep=False)),
             "versions": {"genzoo": __version__, "torch": torch.__version__},
             **extra,
         }
@@ -88,6 +88,20 @@ class Estimator(BaseEstimator, ABC):
         atomic_write_json(path / CONFIG, self.config(**merged))
         return path
 
+    @staticmethod
+    def from_config(cfg: dict[str, Any], where: str = "config") -> Estimator:
+        """An estimator with the parameters of ``cfg`` (a ``config.json`` dict), not yet fitted."""
+        model = Estimator.registry.get(cfg.get("model"))
+        if model is None:
+            raise CheckpointError(f"{where}: unknown model {cfg.get('model')!r}")
+        defaults = {k: p.default for k, p in inspect.signature(model.__init__).parameters.items()}
+        params = {k: tuple(v) if isinstance(v, list) and isinstance(defaults.get(k), tuple) else v
+                  for k, v in cfg.get("params", {}).items()}
+        try:
+            return model(**params)
+        except TypeError as e:
+            raise CheckpointError(f"{where}: parameters do not fit {cfg['model']} ({e})") from None
+
     @classmethod
     def load(cls, path: str | os.PathLike) -> Estimator:
         """The fitted estimator saved in run folder ``path``; nothing is unpickled."""
@@ -98,18 +112,11 @@ class Estimator(BaseEstimator, ABC):
                 f"{path / CONFIG}: format_version {cfg.get('format_version')!r} is not {FORMAT_VERSION}, "
                 "the one this genzoo reads (upgrade genzoo?)"
             )
-        model = Estimator.registry.get(cfg["model"])
-        if model is None or not issubclass(model, cls):
-            raise CheckpointError(f"{path / CONFIG}: unknown model {cfg['model']!r}")
         if "fitted" not in cfg:
             raise CheckpointError(f"{path}: the run has not finished training (no fitted model); resume it first")
-        defaults = {k: p.default for k, p in inspect.signature(model.__init__).parameters.items()}
-        params = {k: tuple(v) if isinstance(v, list) and isinstance(defaults.get(k), tuple) else v
-                  for k, v in cfg["params"].items()}
-        try:
-            est = model(**params)
-        except TypeError as e:
-            raise CheckpointError(f"{path / CONFIG}: parameters do not fit {cfg['model']} ({e})") from None
+        est = Estimator.from_config(cfg, str(path / CONFIG))
+        if not isinstance(est, cls):
+            raise CheckpointError(f"{path / CONFIG}: holds a {cfg['model']}, not a {cls.__name__}")
         try:
             tensors = st_load((path / WEIGHTS).read_bytes())
         except FileNotFoundError:
@@ -158,7 +165,7 @@ class NeuralEstimator(Estimator):
     # -- fitting ---------------------------------------------------------------------------------
     def fit(self, X: Any, y: Any = None, *, run_dir: str | os.PathLike | None = None, resume: bool = False,
             quiet: bool = True, run_info: dict[str, Any] | None = None) -> NeuralEstimator:
-        """Train on images ``X`` ``(N, C, H, W)`` or rows ``(N, D)`` (uint8, or float in [0, 1]); ``y`` is ignored.
+        """Train on images ``X`` ``(N, C, H, W)`` or rows ``(N, D)`` (uint8, or float in [0, 1]).
 
         With ``run_dir``, the run folder gets ``config.json``, ``metrics.jsonl``, a checkpoint after every
         epoch and, at the end, ``model.safetensors``; ``resume=True`` continues from its last checkpoint.
@@ -168,28 +175,38 @@ class NeuralEstimator(Estimator):
         self.input_shape_ = tuple(data.shape[1:])
         self.n_features_in_ = int(np.prod(self.input_shape_))
         self.device_ = resolve_device(self.device)
+        labels = self._fit_labels(y, len(data))
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.random_state)
             self.module_ = self._build(self.input_shape_).to(self.device_)
-        self._init_training()
-        val = None
+        val = val_labels = None
         if self.validation_fraction > 0 and len(data) >= 10:
             train_idx, val_idx = validation_split(len(data), self.validation_fraction, self.random_state)
             data, val = data[train_idx], data[val_idx]
+            if labels is not None:
+                labels, val_labels = labels[train_idx], labels[val_idx]
         kwargs = dict(epochs=self.epochs, batch_size=self.batch_size, device=self.device_, seed=self.random_state,
-                      val_data=val, resume=resume, quiet=quiet, binarize=self.binarize)
+                      val_data=val, labels=labels, val_labels=val_labels, resume=resume, quiet=quiet,
+                      binarize=self.binarize)
         if run_dir is None:
+            self._before_training(data, False, quiet)
             self.history_ = train(self, data, **kwargs)
             return self
         with Run(run_dir) as run:
-            if not (resume and run.checkpoint_path.exists()):
+            resuming = run.resuming(resume)
+            if not resuming:
                 run.write_config(self.config(**(run_info or {})))
+            self._before_training(data, resuming, quiet)
             self.history_ = train(self, data, run=run, **kwargs)
             self.save(run.path, **(run_info or {}))
         return self
 
-    def _init_training(self) -> None:
-        """Hook for state a model needs before training (called after ``module_`` is built)."""
+    def _fit_labels(self, y: Any, n: int) -> Tensor | None:
+        """Labels to train with; unsupervised models ignore ``y`` (as scikit-learn transformers do)."""
+        return None
+
+    def _before_training(self, data: Tensor, resuming: bool, quiet: bool) -> None:
+        """Hook run after ``module_`` is built, before the engine trains it (e.g. layer-wise pre-training)."""
 
     # -- inference -------------------------------------------------------------------------------
     def _map(self, fn: Callable[[Tensor], Tensor], data: Tensor) -> np.ndarray:
@@ -222,6 +239,13 @@ class NeuralEstimator(Estimator):
         self.module_.to(self.device_).eval()
 
 
+def store_params(estimator: BaseEstimator, params: dict[str, Any]) -> None:
+    """Store ``__init__``'s arguments (pass ``locals()``) unchanged as attributes, as scikit-learn requires."""
+    for name, value in params.items():
+        if name not in ("self", "__class__"):
+            setattr(estimator, name, value)
+
+
 def make_optimizer(params, name: str, lr: float, weight_decay: float = 0.0, momentum: float = 0.9,
                    betas: tuple[float, float] = (0.9, 0.999)) -> torch.optim.Optimizer:
     """Adam or SGD with momentum (the GAN paper's choice)."""
@@ -231,6 +255,8 @@ def make_optimizer(params, name: str, lr: float, weight_decay: float = 0.0, mome
 
 
 def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, Estimator):  # e.g. the encoder an EncoderClassifier was given
+        return obj.config()
     if isinstance(obj, dict):
         return {k: _jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):

@@ -1,0 +1,113 @@
+"""Features for a classifier: a pretrained encoder fine-tuned with a linear head on labels (seed 003)."""
+
+from __future__ import annotations
+
+import copy
+import os
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from sklearn.base import ClassifierMixin
+from torch import Tensor, nn
+
+from ..engine.trainer import Optimizers
+from ..errors import ConfigError
+from ..validation import check_int
+from .base import Estimator, NeuralEstimator, load, store_params
+
+
+class EncoderClassifier(ClassifierMixin, NeuralEstimator):
+    """The encoder of a fitted autoencoder (drop the decoder) plus a linear layer, trained end to end on labels.
+
+    Args:
+        encoder: a fitted genzoo autoencoder (any with ``module_.encoder``) or the path of its run folder.
+            It is copied: the autoencoder itself is left unchanged.
+        n_classes: the number of classes; by default ``max(y) + 1``.
+        The training parameters are those of every genzoo estimator.
+
+    Fitted: ``module_`` (``nn.Sequential(encoder, head)``), ``classes_``, ``history_``.
+    """
+
+    def __init__(
+        self,
+        encoder: Any = None,
+        n_classes: int | None = None,
+        epochs: int = 10,
+        batch_size: int = 128,
+        lr: float = 1e-3,
+        optimizer: str = "adam",
+        weight_decay: float = 0.0,
+        validation_fraction: float = 0.1,
+        random_state: int = 0,
+        device: str = "auto",
+    ) -> None:
+        store_params(self, locals())
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        check_int("n_classes", self.n_classes, 2, allow_none=True)
+        if self.encoder is None:
+            raise ConfigError("EncoderClassifier needs encoder=: a fitted autoencoder or the path of its run folder")
+
+    def _encoder_net(self) -> nn.Module:
+        """A copy of the encoder module (weights as trained, or random when restoring from a config)."""
+        enc = self.encoder
+        if isinstance(enc, (str, os.PathLike)):
+            enc = load(enc)
+        elif isinstance(enc, dict):  # a saved classifier's config: rebuild the architecture, weights follow
+            enc = Estimator.from_config(enc)
+            enc.module_ = enc._build(tuple(self.encoder["fitted"]["input_shape"]))
+        if not hasattr(enc, "module_") or not hasattr(enc.module_, "encoder"):
+            raise ConfigError(f"encoder={type(enc).__name__} is not a fitted autoencoder (fit it first)")
+        return copy.deepcopy(enc.module_.encoder).cpu()
+
+    def _build(self, input_shape: tuple[int, ...]) -> nn.Module:
+        encoder = self._encoder_net()
+        with torch.no_grad():
+            width = encoder(torch.zeros(1, *input_shape)).shape[1]
+        return nn.Sequential(encoder, nn.Linear(width, len(self.classes_)))
+
+    def _fit_labels(self, y: Any, n: int) -> Tensor:
+        if y is None:
+            raise ConfigError("EncoderClassifier.fit needs labels y")
+        y = np.asarray(y)
+        if y.shape != (n,) or not np.issubdtype(y.dtype, np.integer) or y.min() < 0:
+            raise ConfigError(f"y must be non-negative integer labels shaped ({n},), got {y.dtype} {y.shape}")
+        n_classes = self.n_classes or int(y.max()) + 1
+        if y.max() >= n_classes:
+            raise ConfigError(f"y has label {y.max()} but n_classes={n_classes}")
+        self.classes_ = np.arange(n_classes)
+        return torch.from_numpy(y.astype(np.int64))
+
+    def _loss(self, batch: tuple[Tensor, Tensor]) -> tuple[Tensor, Tensor]:
+        x, y = batch
+        logits = self.module_(x)
+        return F.cross_entropy(logits, y), (logits.argmax(1) == y).float().mean()
+
+    def train_step(self, batch, optimizers: Optimizers, generator: torch.Generator) -> dict[str, Tensor]:
+        loss, acc = self._loss(batch)
+        optimizers["main"].zero_grad(set_to_none=True)
+        loss.backward()
+        optimizers["main"].step()
+        return {"loss": loss.detach(), "accuracy": acc}
+
+    def eval_step(self, batch, generator: torch.Generator) -> dict[str, Tensor]:
+        loss, acc = self._loss(batch)
+        return {"loss": loss, "accuracy": acc}
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities ``(N, n_classes)``."""
+        data = self._images(X)
+        return self._map(lambda x: self.module_(x).softmax(1), data)
+
+    def predict(self, X: Any) -> np.ndarray:
+        return self.predict_proba(X).argmax(1)
+
+    def _fitted_facts(self) -> dict[str, Any]:
+        return {"n_classes": len(self.classes_)}
+
+    def _restore(self, facts: dict[str, Any], tensors: dict[str, Tensor]) -> None:
+        self.classes_ = np.arange(facts["n_classes"])
+        super()._restore(facts, tensors)

@@ -1,0 +1,55 @@
+"""The denoising autoencoder (seeds 003, 004): corrupt each training batch, reconstruct the clean one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import Tensor
+
+from ..data.corrupt import NOISES, corrupt
+from ..validation import check_choice, check_float
+from .autoencoder import Autoencoder
+from .base import store_params
+
+
+class DenoisingAutoencoder(Autoencoder):
+    """An :class:`Autoencoder` trained to map ``corrupt(x)`` to ``x``.
+
+    Args:
+        noise: ``gaussian`` (add N(0, noise_level²), clip to [0, 1]), ``masking`` (zero a ``noise_level``
+            fraction of the pixels) or ``salt-pepper`` (set a ``noise_level`` fraction to 0 or 1).
+        noise_level: σ for Gaussian noise, the fraction of pixels otherwise.
+        The other parameters are :class:`Autoencoder`'s. ``reconstruct(noisy)`` denoises.
+    """
+
+    def __init__(
+        self,
+        noise: str = "gaussian",
+        noise_level: float = 0.5,
+        hidden: Sequence[int] = (),
+        latent_dim: int | None = 32,
+        arch: str = "mlp",
+        activation: str = "relu",
+        code_activation: str = "sigmoid",
+        loss: str = "bce",
+        pretrain: str | None = None,
+        pretrain_epochs: int = 5,
+        epochs: int = 10,
+        batch_size: int = 128,
+        lr: float = 1e-3,
+        optimizer: str = "adam",
+        weight_decay: float = 0.0,
+        validation_fraction: float = 0.1,
+        random_state: int = 0,
+        device: str = "auto",
+    ) -> None:
+        store_params(self, locals())
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        check_choice("noise", self.noise, NOISES)
+        check_float("noise_level", self.noise_level, 0.0, 1.0 if self.noise != "gaussian" else 10.0)
+
+    def _corrupt(self, x: Tensor, generator: torch.Generator) -> Tensor:
+        return corrupt(x, self.noise, self.noise_level, generator)
