@@ -28,6 +28,7 @@ from genzoo.plots import mosaic
 
 ROOT = Path(__file__).resolve().parent
 RESULTS = ROOT / "results"
+SECTIONS = ["reconstruction", "denoising", "few_labels"]
 
 
 def timed(fn):
@@ -76,14 +77,14 @@ def denoising(data_dir, mlp_epochs, conv_epochs):
             }
             base = reconstruction_report(clean.numpy(), noisy)
             rows.append({"data": dataset, "noise": f"{noise} {level}", "model": "noisy input (no model)",
-                         "psnr": base["psnr"], "ssim": base["ssim"], "seconds": 0})
+                         "psnr": base["psnr"], "ssim": base["ssim"], "epochs": "-", "seconds": 0})
             outputs = {}
             for name, model in models.items():
                 seconds = 0.0 if model is plain else timed(lambda m=model, x=x: m.fit(x))[1]
                 outputs[name] = model.reconstruct(noisy)
                 r = reconstruction_report(clean.numpy(), outputs[name])
                 rows.append({"data": dataset, "noise": f"{noise} {level}", "model": name, "psnr": r["psnr"],
-                             "ssim": r["ssim"], "seconds": seconds})
+                             "ssim": r["ssim"], "epochs": model.epochs, "seconds": seconds})
                 print(rows[-1], flush=True)
             panels[(dataset, noise)] = [noisy[:10], *(o[:10] for o in list(outputs.values())[1:]), xt[:10] / 255]
     return rows, panels
@@ -118,9 +119,9 @@ def markdown(results) -> str:
     lines += [f"| {r['code']} | {r['model']} | {r['epochs']} | {r['mse']:.4f} | {r['psnr']:.2f} | {r['ssim']:.3f} | "
               f"{r['seconds']} |" for r in results["reconstruction"]]
     lines += ["", "### Denoising (first 2,000 test images)", "",
-              "| data | noise | model | PSNR dB | SSIM | train s |", "|---|---|---|---|---|---|"]
-    lines += [f"| {r['data']} | {r['noise']} | {r['model']} | {r['psnr']:.2f} | {r['ssim']:.3f} | {r['seconds']} |"
-              for r in results["denoising"]]
+              "| data | noise | model | epochs | PSNR dB | SSIM | train s |", "|---|---|---|---|---|---|---|"]
+    lines += [f"| {r['data']} | {r['noise']} | {r['model']} | {r.get('epochs', '')} | {r['psnr']:.2f} | {r['ssim']:.3f} "
+              f"| {r['seconds']} |" for r in results["denoising"]]
     lines += ["", "### MNIST with 1,000 labels (test accuracy on 10,000)", "",
               "| features | classifier | accuracy |", "|---|---|---|"]
     lines += [f"| {r['features']} | {r['classifier']} | {r['accuracy']:.4f} |" for r in results["few_labels"]]
@@ -132,17 +133,26 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a few epochs only, to check the script")
     parser.add_argument("--data-dir", default=str(ROOT.parent.parent / "shared" / "data"))
+    parser.add_argument("--sections", nargs="+", default=SECTIONS, choices=SECTIONS,
+                        help="run only these; the others are kept from the last results file")
+    parser.add_argument("--conv-epochs", type=int, help="epochs for the conv models (default 3)")
     args = parser.parse_args()
-    mlp, conv, clf = (1, 1, 2) if args.quick else (10, 3, 30)
-    results = {"budget": f"MLP {mlp} epochs, conv {conv} epochs, classifier {clf} epochs, batch 128, Adam",
-               "machine": f"{torch.get_num_threads()} CPU threads, torch {torch.__version__}"}
-    results["reconstruction"] = reconstruction(args.data_dir, mlp, conv)
-    results["denoising"], panels = denoising(args.data_dir, mlp, conv)
-    results["few_labels"] = few_labels(args.data_dir, mlp, clf)
+    mlp, conv, clf = (1, 1, 2) if args.quick else (10, args.conv_epochs or 3, 30)
     suffix = "-quick" if args.quick else ""
-    (RESULTS / f"autoencoders{suffix}.json").write_text(json.dumps(results, indent=1))
+    path = RESULTS / f"autoencoders{suffix}.json"
+    results = json.loads(path.read_text()) if path.exists() else {}
+    results["machine"] = f"{torch.get_num_threads()} CPU threads, torch {torch.__version__}"
+    results["budget"] = "epochs in each table; batch 128, Adam; classifier fine-tuning 30 epochs, batch 64"
+    panels = None
+    if "reconstruction" in args.sections:
+        results["reconstruction"] = reconstruction(args.data_dir, mlp, conv)
+    if "denoising" in args.sections:
+        results["denoising"], panels = denoising(args.data_dir, mlp, conv)
+    if "few_labels" in args.sections:
+        results["few_labels"] = few_labels(args.data_dir, mlp, clf)
+    path.write_text(json.dumps(results, indent=1))
     (RESULTS / f"autoencoders{suffix}.md").write_text(markdown(results))
-    if not args.quick:
+    if panels is not None and not args.quick:
         import matplotlib.pyplot as plt
 
         fig, axes = plt.subplots(1, 2, figsize=(12, 5))

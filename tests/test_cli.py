@@ -104,3 +104,21 @@ def test_python_dash_m_and_demo(tmp_path):
             if line.startswith("  ") and line.split()[-1].replace(".", "").isdigit()}
     assert rows["autoencoder (64-128-8)"] < rows["PCA, 8 components"] < rows["mean image"]
     assert np.isfinite(list(rows.values())).all()
+
+
+@pytest.mark.parametrize("model,args,cls,check", [
+    ("dae", ["--arch", "conv", "--set", "noise=masking", "--set", "noise_level=0.3"], "DenoisingAutoencoder",
+     lambda m: m.noise == "masking" and m.arch == "conv"),
+    ("sparse-ae", ["--set", "penalty=l1", "--set", "weight=0.01", "--latent-dim", "16"], "SparseAutoencoder",
+     lambda m: m.penalty == "l1" and m.latent_dim == 16),
+    ("binary-ae", ["--latent-dim", "12"], "BinaryAutoencoder", lambda m: m.code_bits == 12),
+    ("ae", ["--set", "hidden=[32,16]", "--set", "pretrain=layerwise", "--set", "pretrain_epochs=1"], "Autoencoder",
+     lambda m: len(m.pretrain_history_) == 3 if hasattr(m, "pretrain_history_") else m.pretrain == "layerwise"),
+])
+def test_train_every_autoencoder(capsys, tmp_path, model, args, cls, check):
+    code, out, err = run(capsys, "train", model, "--epochs", "2", "--out", str(tmp_path / "r"), "--quiet", *args)
+    assert code == 0, err
+    assert json.loads((tmp_path / "r" / "config.json").read_text())["model"] == cls
+    assert check(load(tmp_path / "r"))
+    if model == "dae":
+        assert "denoised_psnr" in out and "noisy_psnr" in out

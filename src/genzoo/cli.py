@@ -11,16 +11,17 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 import yaml
 
 from . import __version__
-from .data import dataset_info, load_dataset
+from .data import binarize, corrupt, dataset_info, load_dataset
 from .errors import ConfigError, GenzooError
-from .metrics import reconstruction_report
-from .models import PCA, Autoencoder, BinaryAutoencoder, DenoisingAutoencoder, Estimator, SparseAutoencoder
+from .metrics import psnr, reconstruction_report
+from .models import PCA, VAE, Autoencoder, BinaryAutoencoder, DenoisingAutoencoder, Estimator, SparseAutoencoder
 
 MODELS: dict[str, type[Estimator]] = {"pca": PCA, "ae": Autoencoder, "dae": DenoisingAutoencoder,
-                                      "sparse-ae": SparseAutoencoder, "binary-ae": BinaryAutoencoder}
+                                      "sparse-ae": SparseAutoencoder, "binary-ae": BinaryAutoencoder, "vae": VAE}
 # command-line flag -> estimator parameter; the code size has other names in some models
 LATENT_NAMES: dict[type[Estimator], str] = {PCA: "n_components", BinaryAutoencoder: "code_bits"}
 FLAG_PARAMS = {"epochs": "epochs", "batch_size": "batch_size", "lr": "lr", "seed": "random_state",
@@ -151,12 +152,19 @@ def cmd_train(args) -> int:
 
 
 def summarize(estimator: Estimator, x_test: np.ndarray, run_dir: Path, title: str) -> dict[str, float]:
-    """Test-split reconstruction figures of a fitted model, and its reconstruction figure in the run folder."""
+    """Test-split reconstruction figures of a fitted model (and, for a denoising one, its PSNR on corrupted
+    test images), and its reconstruction figure in the run folder."""
     from . import plots  # matplotlib: imported only when a figure is drawn
 
     x = x_test.astype(np.float32) / 255.0
     recon = estimator.reconstruct(x_test)
     summary = reconstruction_report(x, recon)
+    if isinstance(estimator, DenoisingAutoencoder):  # corrupt the test images as in training, then denoise
+        noisy = corrupt(torch.from_numpy(x), estimator.noise, estimator.noise_level, torch.Generator().manual_seed(0))
+        summary["noisy_psnr"] = float(psnr(x, noisy.numpy()).mean())
+        summary["denoised_psnr"] = float(psnr(x, estimator.reconstruct(noisy.numpy())).mean())
+    if isinstance(estimator, VAE):  # nats per image, on statically binarized test images if trained binarized
+        summary["elbo"] = estimator.score(binarize(x_test) if estimator.binarize else x_test)
     plots.reconstructions(x, recon, run_dir / "figures" / "reconstructions.png",
                           title=f"{title}: test inputs (top) and reconstructions (bottom)")
     return summary
