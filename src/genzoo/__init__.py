@@ -6,6 +6,7 @@ from .data import load_dataset
 from .errors import CheckpointError, ConfigError, DatasetError, GenzooError
 from .models import (
     PCA,
+    VAE,
     Autoencoder,
     BinaryAutoencoder,
     DenoisingAutoencoder,
@@ -16,6 +17,7 @@ from .models import (
 
 __all__ = [
     "PCA",
+    "VAE",
     "Autoencoder",
     "BinaryAutoencoder",
     "CheckpointError",

@@ -72,3 +72,16 @@ def validation_split(n: int, fraction: float, seed: int = 0) -> tuple[Tensor, Te
     order = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
     n_val = int(round(n * fraction))
     return order[n_val:].sort().values, order[:n_val].sort().values
+
+
+def binarize(images, random_state: int = 0):
+    """Static binarization: each pixel is 1 with probability equal to its intensity, drawn once with a fixed seed.
+
+    ``images`` uint8 (0-255) or float in [0, 1], NumPy; returns float32 {0, 1} of the same shape.
+    """
+    import numpy as np
+
+    p = np.asarray(images, dtype=np.float32)
+    if np.asarray(images).dtype == np.uint8:
+        p = p / 255.0
+    return (np.random.default_rng(random_state).random(p.shape) < p).astype(np.float32)

@@ -7,6 +7,22 @@ from .classifier import EncoderClassifier
 from .denoising import DenoisingAutoencoder
 from .pca import PCA
 from .sparse import SparseAutoencoder, kl_sparsity
+from .vae import VAE, VAENet, kl_standard_normal
 
-__all__ = ["PCA", "Autoencoder", "AutoencoderNet", "BinaryAutoencoder", "DenoisingAutoencoder", "EncoderClassifier",
-           "Estimator", "NeuralEstimator", "SparseAutoencoder", "StraightThroughBinarizer", "kl_sparsity", "load"]
+__all__ = [
+           "PCA",
+           "VAE",
+           "Autoencoder",
+           "AutoencoderNet",
+           "BinaryAutoencoder",
+           "DenoisingAutoencoder",
+           "EncoderClassifier",
+           "Estimator",
+           "NeuralEstimator",
+           "SparseAutoencoder",
+           "StraightThroughBinarizer",
+           "VAENet",
+           "kl_sparsity",
+           "kl_standard_normal",
+           "load",
+]

@@ -88,3 +88,52 @@ class ConvDecoder(nn.Module):
 
     def forward(self, z: Tensor) -> Tensor:
         return self.net(z)
+
+
+class StridedConvEncoder(nn.Module):
+    """The keras-io VAE encoder: two 3×3 stride-2 convolutions (32, 64), a dense layer (16), then ``out_dim``.
+
+    ``(N, C, H, W)`` -> ``(N, out_dim)``; H and W must be multiples of 4.
+    """
+
+    def __init__(self, input_shape: Sequence[int], out_dim: int, dense: int = 16) -> None:
+        super().__init__()
+        c, h, w = _check_divisible(input_shape, 4)
+        self.net = nn.Sequential(
+            nn.Conv2d(c, 32, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Conv2d(32, 64, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Flatten(), nn.Linear(64 * (h // 4) * (w // 4), dense), nn.ReLU(),
+            nn.Linear(dense, out_dim),
+        )
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.net(x)
+
+
+class TransposedConvDecoder(nn.Module):
+    """The keras-io VAE decoder: dense to (64, H/4, W/4), two stride-2 transposed convolutions, one to C channels.
+
+    ``(N, in_dim)`` -> logits ``(N, C, H, W)``.
+    """
+
+    def __init__(self, in_dim: int, output_shape: Sequence[int]) -> None:
+        super().__init__()
+        c, h, w = _check_divisible(output_shape, 4)
+        self.net = nn.Sequential(
+            nn.Linear(in_dim, 64 * (h // 4) * (w // 4)), nn.ReLU(),
+            nn.Unflatten(1, (64, h // 4, w // 4)),
+            nn.ConvTranspose2d(64, 64, 3, stride=2, padding=1, output_padding=1), nn.ReLU(),
+            nn.ConvTranspose2d(64, 32, 3, stride=2, padding=1, output_padding=1), nn.ReLU(),
+            nn.ConvTranspose2d(32, c, 3, padding=1),
+        )
+
+    def forward(self, z: Tensor) -> Tensor:
+        return self.net(z)
+
+
+def _check_divisible(shape: Sequence[int], k: int) -> tuple[int, int, int]:
+    if len(shape) != 3 or shape[1] % k or shape[2] % k:
+        raise ConfigError(
+            f"these conv nets need images (C, H, W) with H and W multiples of {k}, got {tuple(shape)}; use arch='mlp'"
+        )
+    return tuple(shape)  # type: ignore[return-value]

@@ -1,0 +1,221 @@
+"""The variational autoencoder (seeds 000–004): q(z|x) = N(μ, σ²), z = μ + σ⊙ε, p(z) = N(0, I).
+
+Loss per image, in nats: −log p(x|z) + β·KL(q(z|x) ‖ N(0, I)), with the closed form
+KL = ½ Σ (μ² + σ² − log σ² − 1). With β = 1 it is the negative ELBO. ``log_likelihood`` gives the
+importance-weighted bound (IWAE) on log p(x), which rises towards log p(x) as k grows.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from sklearn.base import TransformerMixin
+from torch import Tensor, nn
+
+from ..engine.trainer import Optimizers
+from ..errors import ConfigError
+from ..nets import ACTIVATIONS, MLPDecoder, MLPEncoder, StridedConvEncoder, TransposedConvDecoder
+from ..validation import as_codes, check_choice, check_float, check_int, check_sizes
+from .base import NeuralEstimator, store_params
+
+LIKELIHOODS = ("bernoulli", "gaussian")
+LEARN_SIGMA = (None, "global", "pixel")
+LOG_2PI = math.log(2 * math.pi)
+IWAE_ROWS = 32768  # decoder rows per chunk of importance samples: bounds memory for any k
+
+
+def kl_standard_normal(mu: Tensor, logvar: Tensor) -> Tensor:
+    """KL(N(μ, σ²) ‖ N(0, I)) per row ``(B,)`` = ½ Σ_j (μ_j² + σ_j² − log σ_j² − 1)."""
+    return 0.5 * (mu.square() + logvar.exp() - logvar - 1).sum(-1)
+
+
+class VAENet(nn.Module):
+    """encoder ``(N, *shape)`` -> (μ, log σ²) ``(N, latent_dim)`` each; decoder ``(N, latent_dim)`` -> ``(N, *shape)``.
+
+    The decoder gives Bernoulli logits, or the Gaussian mean; ``log_sigma`` is the Gaussian's learned
+    log standard deviation (one value, or one per pixel) when it is learned.
+    """
+
+    def __init__(self, encoder: nn.Module, decoder: nn.Module, log_sigma: Tensor | None = None) -> None:
+        super().__init__()
+        self.encoder, self.decoder = encoder, decoder
+        self.log_sigma = nn.Parameter(log_sigma) if log_sigma is not None else None
+
+    def encode(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        mu, logvar = self.encoder(x).chunk(2, dim=1)
+        return mu, logvar
+
+    def forward(self, x: Tensor) -> Tensor:
+        """The decoder's output at the posterior mean."""
+        return self.decoder(self.encode(x)[0])
+
+
+class VAE(TransformerMixin, NeuralEstimator):
+    """A variational autoencoder, fully connected or convolutional (the keras-io example's nets).
+
+    Args:
+        hidden: the MLP encoder's hidden widths (the decoder mirrors them), e.g. (400,) or (500, 500).
+        latent_dim: the size of z. arch: ``mlp`` or ``conv``. activation: of the hidden layers.
+        likelihood: ``bernoulli`` (summed binary cross-entropy; for data in [0, 1] or binarized) or
+            ``gaussian`` (mean from the decoder, standard deviation ``sigma``).
+        sigma: the Gaussian's fixed standard deviation. learn_sigma: ``global`` or ``pixel`` learns it instead.
+        beta: the weight of the KL term (1 gives the ELBO). binarize: dynamic binarization of each batch.
+        The training parameters are those of every genzoo estimator.
+
+    ``transform`` gives μ; ``inverse_transform`` decodes means; ``sample(n)`` decodes z ~ N(0, I);
+    ``score`` is the mean ELBO in nats; ``log_likelihood(X, k)`` the IWAE estimate of log p(x).
+    """
+
+    def __init__(
+        self,
+        hidden: Sequence[int] = (400,),
+        latent_dim: int = 20,
+        arch: str = "mlp",
+        activation: str = "relu",
+        likelihood: str = "bernoulli",
+        sigma: float = 0.1,
+        learn_sigma: str | None = None,
+        beta: float = 1.0,
+        binarize: bool = False,
+        epochs: int = 10,
+        batch_size: int = 128,
+        lr: float = 1e-3,
+        optimizer: str = "adam",
+        weight_decay: float = 0.0,
+        validation_fraction: float = 0.1,
+        random_state: int = 0,
+        device: str = "auto",
+    ) -> None:
+        store_params(self, locals())
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        check_sizes("hidden", self.hidden)
+        check_int("latent_dim", self.latent_dim, 1)
+        check_choice("arch", self.arch, ("mlp", "conv"))
+        check_choice("activation", self.activation, tuple(ACTIVATIONS))
+        check_choice("likelihood", self.likelihood, LIKELIHOODS)
+        check_float("sigma", self.sigma, 0.0, low_open=True)
+        check_choice("learn_sigma", self.learn_sigma, LEARN_SIGMA)
+        check_float("beta", self.beta, 0.0)
+        check_choice("binarize", self.binarize, (False, True))
+        if self.learn_sigma and self.likelihood != "gaussian":
+            raise ConfigError("learn_sigma needs likelihood='gaussian'")
+
+    def _build(self, input_shape: tuple[int, ...]) -> VAENet:
+        d = self.latent_dim
+        if self.arch == "conv":
+            encoder, decoder = StridedConvEncoder(input_shape, 2 * d), TransposedConvDecoder(d, input_shape)
+        else:
+            encoder = MLPEncoder(input_shape, self.hidden, 2 * d, self.activation)
+            decoder = MLPDecoder(d, list(reversed(self.hidden)), input_shape, self.activation)
+        log_sigma = None
+        if self.learn_sigma:
+            shape = (1,) if self.learn_sigma == "global" else tuple(input_shape)
+            log_sigma = torch.full(shape, math.log(self.sigma))
+        return VAENet(encoder, decoder, log_sigma)
+
+    # -- the model's densities -------------------------------------------------------------------
+    def _nll(self, out: Tensor, x: Tensor) -> Tensor:
+        """−log p(x|z) per image ``(B,)`` from decoder output ``out`` ``(B, *shape)``, in nats."""
+        if self.likelihood == "bernoulli":
+            per_pixel = F.binary_cross_entropy_with_logits(out, x, reduction="none")
+        else:
+            log_sigma = self.module_.log_sigma if self.module_.log_sigma is not None else math.log(self.sigma)
+            per_pixel = 0.5 * ((x - out) * torch.exp(-torch.as_tensor(log_sigma))).square() + log_sigma + 0.5 * LOG_2PI
+        return per_pixel.flatten(1).sum(1)
+
+    def _mean(self, out: Tensor) -> Tensor:
+        """E[x|z] from decoder output: sigmoid of Bernoulli logits, or the Gaussian mean clipped to [0, 1]."""
+        return out.sigmoid() if self.likelihood == "bernoulli" else out.clamp(0.0, 1.0)
+
+    def _terms(self, x: Tensor, generator: torch.Generator) -> tuple[Tensor, Tensor]:
+        """Per-image (−log p(x|z), KL) with one reparameterised sample z = μ + σ⊙ε."""
+        mu, logvar = self.module_.encode(x)
+        eps = torch.randn(mu.shape, generator=generator, device=mu.device)
+        z = mu + torch.exp(0.5 * logvar) * eps
+        return self._nll(self.module_.decoder(z), x), kl_standard_normal(mu, logvar)
+
+    def _losses(self, x: Tensor, generator: torch.Generator) -> dict[str, Tensor]:
+        nll, kl = self._terms(x, generator)
+        recon, kl = nll.mean(), kl.mean()
+        return {"loss": recon + self.beta * kl, "recon": recon, "kl": kl}
+
+    def train_step(self, x: Tensor, optimizers: Optimizers, generator: torch.Generator) -> dict[str, Tensor]:
+        losses = self._losses(x, generator)
+        optimizers["main"].zero_grad(set_to_none=True)
+        losses["loss"].backward()
+        optimizers["main"].step()
+        return {k: v.detach() for k, v in losses.items()}
+
+    def eval_step(self, x: Tensor, generator: torch.Generator) -> dict[str, Tensor]:
+        return self._losses(x, generator)
+
+    # -- scikit-learn surface --------------------------------------------------------------------
+    def _generator(self, random_state: int | None) -> torch.Generator:
+        seed = self.random_state if random_state is None else random_state
+        return torch.Generator(device=self._device()).manual_seed(seed)
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Posterior means μ ``(N, latent_dim)``."""
+        data = self._images(X)
+        return self._map(lambda x: self.module_.encode(x)[0], data)
+
+    def inverse_transform(self, Z: Any) -> np.ndarray:
+        """Decoded means ``(N, *input_shape)`` in [0, 1] of codes ``Z`` ``(N, latent_dim)``."""
+        self._check_fitted()
+        return self._map(lambda z: self._mean(self.module_.decoder(z)), as_codes(Z, self.latent_dim))
+
+    def reconstruct(self, X: Any) -> np.ndarray:
+        """Decoded means at the posterior means, ``(N, *input_shape)`` in [0, 1]."""
+        data = self._images(X)
+        return self._map(lambda x: self._mean(self.module_(x)), data)
+
+    def sample(self, n: int, random_state: int | None = None) -> np.ndarray:
+        """``n`` images ``(n, *input_shape)``: decoded means of z ~ N(0, I)."""
+        self._check_fitted()
+        check_int("n", n, 1)
+        z = torch.randn(n, self.latent_dim, generator=self._generator(random_state), device=self._device())
+        return self.inverse_transform(z.cpu())
+
+    def score_samples(self, X: Any, random_state: int | None = None) -> np.ndarray:
+        """The ELBO of each image ``(N,)`` in nats (one reparameterised sample), log p(x|z) − KL."""
+        data = self._images(X)
+        gen = self._generator(random_state)
+        return self._map(lambda x: -sum(self._terms(x, gen)), data)
+
+    def score(self, X: Any, y: Any = None) -> float:
+        """The mean ELBO per image in nats (higher is better)."""
+        return float(self.score_samples(X).mean())
+
+    def log_likelihood(self, X: Any, k: int = 1000, random_state: int | None = None) -> np.ndarray:
+        """The importance-weighted estimate of log p(x) per image ``(N,)``, in nats (Burda et al. 2015):
+
+        log (1/k) Σ_i p(x|z_i) p(z_i) / q(z_i|x), z_i ~ q(z|x). A lower bound that rises with k
+        (k = 1 is the ELBO), computed with log-sum-exp in chunks, so that k = 5,000 fits in memory.
+        """
+        check_int("k", k, 1)
+        data = self._images(X)
+        gen = self._generator(random_state)
+        return self._map(lambda x: self._iwae(x, k, gen), data)
+
+    def _iwae(self, x: Tensor, k: int, gen: torch.Generator) -> Tensor:
+        mu, logvar = self.module_.encode(x)
+        std = torch.exp(0.5 * logvar)
+        chunk = max(1, IWAE_ROWS // len(x))
+        parts = []
+        for start in range(0, k, chunk):
+            c = min(chunk, k - start)
+            eps = torch.randn((c, *mu.shape), generator=gen, device=mu.device)
+            z = mu + std * eps  # (c, B, D)
+            out = self.module_.decoder(z.flatten(0, 1))
+            log_px = -self._nll(out, x.expand(c, *x.shape).flatten(0, 1)).view(c, len(x))
+            log_pz = -0.5 * (z.square() + LOG_2PI).sum(-1)
+            log_qz = -0.5 * (eps.square() + LOG_2PI + logvar).sum(-1)
+            parts.append(torch.logsumexp(log_px + log_pz - log_qz, dim=0))
+        return torch.logsumexp(torch.stack(parts), dim=0) - math.log(k)
