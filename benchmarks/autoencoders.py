@@ -37,11 +37,11 @@ def timed(fn):
     return out, round(time.perf_counter() - t0, 1)
 
 
-def reconstruction(data_dir, mlp_epochs, conv_epochs):
+def reconstruction(data_dir, mlp_epochs, conv_epochs, codes=(2, 32)):
     (x, _), (xt, _) = (load_dataset("fashion-mnist", s, data_dir) for s in ("train", "test"))
     target = xt / 255.0
     rows = []
-    for code in (2, 32):
+    for code in codes:
         models = {
             "PCA": PCA(n_components=code),
             "MLP AE 784-512-256-k": Autoencoder(hidden=(512, 256), latent_dim=code, code_activation="linear",
@@ -136,6 +136,8 @@ def main():
     parser.add_argument("--sections", nargs="+", default=SECTIONS, choices=SECTIONS,
                         help="run only these; the others are kept from the last results file")
     parser.add_argument("--conv-epochs", type=int, help="epochs for the conv models (default 3)")
+    parser.add_argument("--codes", type=int, nargs="+", default=[2, 32],
+                        help="code sizes of the reconstruction table to (re)run; other rows are kept")
     args = parser.parse_args()
     mlp, conv, clf = (1, 1, 2) if args.quick else (10, args.conv_epochs or 3, 30)
     suffix = "-quick" if args.quick else ""
@@ -145,7 +147,9 @@ def main():
     results["budget"] = "epochs in each table; batch 128, Adam; classifier fine-tuning 30 epochs, batch 64"
     panels = None
     if "reconstruction" in args.sections:
-        results["reconstruction"] = reconstruction(args.data_dir, mlp, conv)
+        kept = [r for r in results.get("reconstruction", []) if r["code"] not in args.codes]
+        rows = kept + reconstruction(args.data_dir, mlp, conv, args.codes)
+        results["reconstruction"] = sorted(rows, key=lambda r: r["code"])
     if "denoising" in args.sections:
         results["denoising"], panels = denoising(args.data_dir, mlp, conv)
     if "few_labels" in args.sections:

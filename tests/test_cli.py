@@ -114,6 +114,8 @@ def test_python_dash_m_and_demo(tmp_path):
     ("binary-ae", ["--latent-dim", "12"], "BinaryAutoencoder", lambda m: m.code_bits == 12),
     ("ae", ["--set", "hidden=[32,16]", "--set", "pretrain=layerwise", "--set", "pretrain_epochs=1"], "Autoencoder",
      lambda m: len(m.pretrain_history_) == 3 if hasattr(m, "pretrain_history_") else m.pretrain == "layerwise"),
+    ("vae", ["--set", "binarize=true", "--latent-dim", "2", "--set", "hidden=[64]"], "VAE",
+     lambda m: m.binarize and m.latent_dim == 2),
 ])
 def test_train_every_autoencoder(capsys, tmp_path, model, args, cls, check):
     code, out, err = run(capsys, "train", model, "--epochs", "2", "--out", str(tmp_path / "r"), "--quiet", *args)
@@ -122,3 +124,5 @@ def test_train_every_autoencoder(capsys, tmp_path, model, args, cls, check):
     assert check(load(tmp_path / "r"))
     if model == "dae":
         assert "denoised_psnr" in out and "noisy_psnr" in out
+    if model == "vae":
+        assert "elbo -" in out

@@ -44,6 +44,13 @@ class Objective(Protocol):
         ...
 
 
+def backprop(loss: Tensor, optimizer: torch.optim.Optimizer) -> None:
+    """One plain update: zero the gradients, backpropagate ``loss``, step."""
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+
+
 class TrainingStopped(GenzooError):
     """Training cannot go on (a non-finite loss); the last good checkpoint is kept."""
 

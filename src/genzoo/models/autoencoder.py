@@ -15,7 +15,7 @@ import torch
 from sklearn.base import TransformerMixin
 from torch import Tensor, nn
 
-from ..engine.trainer import Optimizers
+from ..engine.trainer import Optimizers, backprop
 from ..errors import ConfigError
 from ..nets import ACTIVATIONS, ConvDecoder, ConvEncoder, MLPDecoder, MLPEncoder
 from ..validation import as_codes, check_choice, check_int, check_sizes
@@ -146,10 +146,7 @@ class Autoencoder(TransformerMixin, NeuralEstimator):
 
     def train_step(self, x: Tensor, optimizers: Optimizers, generator: torch.Generator) -> dict[str, Tensor]:
         losses = self._losses(x, generator, corrupt=True)
-        opt = optimizers["main"]
-        opt.zero_grad(set_to_none=True)
-        losses["loss"].backward()
-        opt.step()
+        backprop(losses["loss"], optimizers["main"])
         return {k: v.detach() for k, v in losses.items()}
 
     def eval_step(self, x: Tensor, generator: torch.Generator) -> dict[str, Tensor]:

@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from sklearn.base import ClassifierMixin
 from torch import Tensor, nn
 
-from ..engine.trainer import Optimizers
+from ..engine.trainer import Optimizers, backprop
 from ..errors import ConfigError
 from ..validation import check_int
 from .base import Estimator, NeuralEstimator, load, store_params
@@ -88,9 +88,7 @@ class EncoderClassifier(ClassifierMixin, NeuralEstimator):
 
     def train_step(self, batch, optimizers: Optimizers, generator: torch.Generator) -> dict[str, Tensor]:
         loss, acc = self._loss(batch)
-        optimizers["main"].zero_grad(set_to_none=True)
-        loss.backward()
-        optimizers["main"].step()
+        backprop(loss, optimizers["main"])
         return {"loss": loss.detach(), "accuracy": acc}
 
     def eval_step(self, batch, generator: torch.Generator) -> dict[str, Tensor]:

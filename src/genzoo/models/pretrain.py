@@ -14,7 +14,7 @@ import torch
 from torch import Tensor, nn
 
 from ..data.batches import Batches
-from ..engine.trainer import Optimizers, train
+from ..engine.trainer import Optimizers, backprop, train
 from .base import INFERENCE_BATCH, make_optimizer
 from .losses import reconstruction_loss
 
@@ -44,9 +44,7 @@ class ShallowStage:
 
     def train_step(self, x: Tensor, optimizers: Optimizers, generator: torch.Generator) -> dict[str, Tensor]:
         loss = self._loss(x)
-        optimizers["main"].zero_grad(set_to_none=True)
-        loss.backward()
-        optimizers["main"].step()
+        backprop(loss, optimizers["main"])
         return {"loss": loss.detach()}
 
     def eval_step(self, x: Tensor, generator: torch.Generator) -> dict[str, Tensor]:

@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from sklearn.base import TransformerMixin
 from torch import Tensor, nn
 
-from ..engine.trainer import Optimizers
+from ..engine.trainer import Optimizers, backprop
 from ..errors import ConfigError
 from ..nets import ACTIVATIONS, MLPDecoder, MLPEncoder, StridedConvEncoder, TransposedConvDecoder
 from ..validation import as_codes, check_choice, check_float, check_int, check_sizes
@@ -148,9 +148,7 @@ class VAE(TransformerMixin, NeuralEstimator):
 
     def train_step(self, x: Tensor, optimizers: Optimizers, generator: torch.Generator) -> dict[str, Tensor]:
         losses = self._losses(x, generator)
-        optimizers["main"].zero_grad(set_to_none=True)
-        losses["loss"].backward()
-        optimizers["main"].step()
+        backprop(losses["loss"], optimizers["main"])
         return {k: v.detach() for k, v in losses.items()}
 
     def eval_step(self, x: Tensor, generator: torch.Generator) -> dict[str, Tensor]:
