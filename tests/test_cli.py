@@ -126,3 +126,21 @@ def test_train_every_autoencoder(capsys, tmp_path, model, args, cls, check):
         assert "denoised_psnr" in out and "noisy_psnr" in out
     if model == "vae":
         assert "elbo -" in out
+
+
+def test_eval_writes_metrics_and_iwae(capsys, tmp_path):
+    out_dir = tmp_path / "vae"
+    args = ["train", "vae", "--out", str(out_dir), "--epochs", "2", "--latent-dim", "4", "--quiet",
+            "--set", "binarize=true", "--set", "hidden=[64]"]
+    assert run(capsys, *args)[0] == 0
+    code, out, err = run(capsys, "eval", str(out_dir), "--nll-samples", "20")
+    assert code == 0, err
+    metrics = json.loads((out_dir / "metrics.json").read_text())
+    assert metrics["n"] == 359 and metrics["nll_samples"] == 20
+    assert 0 < metrics["nll_iwae"] < -metrics["elbo"]  # the IWAE bound is tighter than the ELBO
+    assert "nll_iwae" in out
+    assert run(capsys, "train", "pca", "--out", str(tmp_path / "p"))[0] == 0
+    code, _, err = run(capsys, "eval", str(tmp_path / "p"), "--nll-samples", "5")
+    assert code == 2 and "--nll-samples is for VAE runs" in err
+    code, _, err = run(capsys, "eval", str(tmp_path / "nothing"))
+    assert code == 2 and "no such run folder" in err

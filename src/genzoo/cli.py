@@ -16,9 +16,10 @@ import yaml
 
 from . import __version__
 from .data import binarize, corrupt, dataset_info, load_dataset
+from .engine import read_config
 from .errors import ConfigError, GenzooError
 from .metrics import psnr, reconstruction_report
-from .models import PCA, VAE, Autoencoder, BinaryAutoencoder, DenoisingAutoencoder, Estimator, SparseAutoencoder
+from .models import PCA, VAE, Autoencoder, BinaryAutoencoder, DenoisingAutoencoder, Estimator, SparseAutoencoder, load
 
 MODELS: dict[str, type[Estimator]] = {"pca": PCA, "ae": Autoencoder, "dae": DenoisingAutoencoder,
                                       "sparse-ae": SparseAutoencoder, "binary-ae": BinaryAutoencoder, "vae": VAE}
@@ -71,6 +72,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true", help="continue from the run folder's last checkpoint")
     p.add_argument("--quiet", action="store_true", help="no progress bars or per-epoch lines")
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("eval", help="measure a trained run on its dataset's test split; writes RUN/metrics.json")
+    p.add_argument("run", help="a run folder")
+    p.add_argument("--data-dir", help="a folder to look in first for dataset files")
+    p.add_argument("--nll-samples", type=int, metavar="K",
+                   help="VAE: also the importance-weighted log-likelihood with K samples (e.g. 5000)")
+    p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("demo", help="train on the embedded 8x8 digits and write a run folder with figures")
     p.add_argument("--out", default="runs/demo", help="the run folder (default: runs/demo)")
@@ -140,7 +148,8 @@ def cmd_train(args) -> int:
     quiet = args.quiet
     x_train, _ = load_dataset(args.data, "train", args.data_dir, image_size=args.image_size, quiet=quiet)
     x_test, _ = load_dataset(args.data, "test", args.data_dir, image_size=args.image_size, quiet=quiet)
-    info = {"data": {"name": args.data, "train": list(x_train.shape), "test": list(x_test.shape)},
+    info = {"data": {"name": args.data, "image_size": args.image_size, "train": list(x_train.shape),
+                     "test": list(x_test.shape)},
             "command": ["genzoo", *sys.argv[1:]] if sys.argv[0].endswith("genzoo") else sys.argv}
     t0 = time.perf_counter()
     estimator.fit(x_train, run_dir=args.out, resume=args.resume, quiet=quiet, run_info=info)
@@ -168,6 +177,29 @@ def summarize(estimator: Estimator, x_test: np.ndarray, run_dir: Path, title: st
     plots.reconstructions(x, recon, run_dir / "figures" / "reconstructions.png",
                           title=f"{title}: test inputs (top) and reconstructions (bottom)")
     return summary
+
+
+# -- eval ----------------------------------------------------------------------------------------
+def cmd_eval(args) -> int:
+    from ._io import atomic_write_json
+
+    estimator = load(args.run)
+    data = read_config(args.run).get("data") or {}
+    if "name" not in data:
+        raise ConfigError(f"{args.run}/config.json names no dataset; evaluate from Python with the test images")
+    x_test, _ = load_dataset(data["name"], "test", args.data_dir, image_size=data.get("image_size"))
+    run_dir = Path(args.run)
+    metrics = {"split": "test", "n": len(x_test), **summarize(estimator, x_test, run_dir, run_dir.name)}
+    if args.nll_samples is not None:
+        if not isinstance(estimator, VAE):
+            raise ConfigError(f"--nll-samples is for VAE runs; {args.run} holds a {type(estimator).__name__}")
+        test = binarize(x_test) if estimator.binarize else x_test
+        metrics["nll_samples"] = args.nll_samples
+        metrics["nll_iwae"] = -float(estimator.log_likelihood(test, k=args.nll_samples).mean())
+    atomic_write_json(run_dir / "metrics.json", metrics)
+    for key, value in metrics.items():
+        print(f"{key:>14}: {value:.5g}" if isinstance(value, float) else f"{key:>14}: {value}")
+    return 0
 
 
 # -- demo ----------------------------------------------------------------------------------------

@@ -59,6 +59,16 @@ def test_huge_header_is_refused_before_allocation(tmp_path):
         read_idx(tmp_path / "huge")
 
 
+def test_empty_dimension_with_huge_others_is_refused(tmp_path):
+    # found by the header fuzzer: 0 x 2^32-1 x 2^32-1 claims 0 bytes but is no array NumPy can make
+    header = bytes([0, 0, 8, 3]) + np.array([0, 2**32 - 1, 2**32 - 1], dtype=">u4").tobytes()
+    (tmp_path / "empty").write_bytes(header)
+    with pytest.raises(DatasetError, match="over the .* limit"):
+        read_idx(tmp_path / "empty")
+    (tmp_path / "ok").write_bytes(bytes([0, 0, 8, 2]) + np.array([0, 28], dtype=">u4").tobytes())
+    assert read_idx(tmp_path / "ok").shape == (0, 28)
+
+
 def test_missing_file(tmp_path):
     with pytest.raises(DatasetError, match="no such file"):
         read_idx(tmp_path / "nope.gz")

@@ -65,7 +65,8 @@ def _read_stream(f, path: Path, max_bytes: int) -> np.ndarray:
     shape = tuple(int(d) for d in np.frombuffer(dims_raw, dtype=">u4"))
     dtype = IDX_TYPES[code]
     nbytes = math.prod(shape) * dtype.itemsize
-    if nbytes > max_bytes:
+    # a zero dimension makes nbytes 0, but the other dimensions must still describe an array NumPy can hold
+    if math.prod(max(d, 1) for d in shape) * dtype.itemsize > max_bytes:
         raise DatasetError(f"{path}: IDX header claims shape {shape} ({nbytes:,} bytes), over the {max_bytes:,} limit")
     body = f.read(nbytes + 1)
     if len(body) < nbytes:
