@@ -1,4 +1,6 @@
-"""The ``genzoo`` command line: argument parsing only; the work is done by the library."""
+"""genzoo: train, measure and reuse PCA, autoencoders and VAEs on real images.
+
+This module only parses arguments; the work is done by the library."""
 
 from __future__ import annotations
 
@@ -44,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="genzoo", description=__doc__)
+    parser = argparse.ArgumentParser(prog="genzoo", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"genzoo {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 

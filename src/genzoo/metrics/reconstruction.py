@@ -52,7 +52,7 @@ def ssim(x: np.ndarray, y: np.ndarray, data_range: float = 1.0, sigma: float = 1
     import torch
     import torch.nn.functional as F
 
-    a, b = (torch.as_tensor(np.asarray(v, dtype=np.float64)) for v in (x, y))
+    a, b = (torch.from_numpy(np.array(v, dtype=np.float64)) for v in (x, y))  # a copy: inputs may be read-only
     if a.shape != b.shape or a.ndim != 4:
         raise ValueError(f"ssim needs two image arrays (N, C, H, W) of one shape, got {a.shape} and {b.shape}")
     _, c, h, w = a.shape
