@@ -65,7 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int)
     p.add_argument("--lr", type=float)
     p.add_argument("--latent-dim", type=int, help="code size (n_components for pca, code_bits for binary-ae)")
-    p.add_argument("--arch", choices=["mlp", "conv"], help="fully connected or convolutional nets")
+    p.add_argument("--arch", choices=["mlp", "conv", "infogan"],
+                   help="fully connected or convolutional nets (infogan: VAE only)")
     p.add_argument("--seed", type=int)
     p.add_argument("--device", help="auto, cpu or cuda")
     p.add_argument("--config", help="a JSON or YAML file of parameters")

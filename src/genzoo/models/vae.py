@@ -19,7 +19,15 @@ from torch import Tensor, nn
 
 from ..engine.trainer import Optimizers, backprop
 from ..errors import ConfigError
-from ..nets import ACTIVATIONS, MLPDecoder, MLPEncoder, StridedConvEncoder, TransposedConvDecoder
+from ..nets import (
+    ACTIVATIONS,
+    InfoGANDecoder,
+    InfoGANEncoder,
+    MLPDecoder,
+    MLPEncoder,
+    StridedConvEncoder,
+    TransposedConvDecoder,
+)
 from ..validation import as_codes, check_choice, check_float, check_int, check_sizes
 from .base import NeuralEstimator, store_params
 
@@ -60,7 +68,8 @@ class VAE(TransformerMixin, NeuralEstimator):
 
     Args:
         hidden: the MLP encoder's hidden widths (the decoder mirrors them), e.g. (400,) or (500, 500).
-        latent_dim: the size of z. arch: ``mlp`` or ``conv``. activation: of the hidden layers.
+        latent_dim: the size of z. arch: ``mlp``, ``conv`` (keras-io's pair) or ``infogan`` (the infoGAN-like
+            pair of the generative-model collections, with batch norm). activation: of the MLP's hidden layers.
         likelihood: ``bernoulli`` (summed binary cross-entropy; for data in [0, 1] or binarized) or
             ``gaussian`` (mean from the decoder, standard deviation ``sigma``).
         sigma: the Gaussian's fixed standard deviation. learn_sigma: ``global`` or ``pixel`` learns it instead.
@@ -97,7 +106,7 @@ class VAE(TransformerMixin, NeuralEstimator):
         super()._check_params()
         check_sizes("hidden", self.hidden)
         check_int("latent_dim", self.latent_dim, 1)
-        check_choice("arch", self.arch, ("mlp", "conv"))
+        check_choice("arch", self.arch, ("mlp", "conv", "infogan"))
         check_choice("activation", self.activation, tuple(ACTIVATIONS))
         check_choice("likelihood", self.likelihood, LIKELIHOODS)
         check_float("sigma", self.sigma, 0.0, low_open=True)
@@ -111,6 +120,8 @@ class VAE(TransformerMixin, NeuralEstimator):
         d = self.latent_dim
         if self.arch == "conv":
             encoder, decoder = StridedConvEncoder(input_shape, 2 * d), TransposedConvDecoder(d, input_shape)
+        elif self.arch == "infogan":
+            encoder, decoder = InfoGANEncoder(input_shape, 2 * d), InfoGANDecoder(d, input_shape)
         else:
             encoder = MLPEncoder(input_shape, self.hidden, 2 * d, self.activation)
             decoder = MLPDecoder(d, list(reversed(self.hidden)), input_shape, self.activation)

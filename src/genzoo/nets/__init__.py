@@ -1,7 +1,25 @@
 """Plain ``nn.Module`` builders shared by every model: MLP and convolutional encoders and decoders."""
 
-from .conv import ConvDecoder, ConvEncoder, StridedConvEncoder, TransposedConvDecoder
+from .conv import (
+    ConvDecoder,
+    ConvEncoder,
+    InfoGANDecoder,
+    InfoGANEncoder,
+    StridedConvEncoder,
+    TransposedConvDecoder,
+)
 from .mlp import ACTIVATIONS, MLPDecoder, MLPEncoder, activation, mlp
 
-__all__ = ["ACTIVATIONS", "ConvDecoder", "ConvEncoder", "MLPDecoder", "MLPEncoder", "StridedConvEncoder",
-           "TransposedConvDecoder", "activation", "mlp"]
+__all__ = [
+    "ACTIVATIONS",
+    "ConvDecoder",
+    "ConvEncoder",
+    "InfoGANDecoder",
+    "InfoGANEncoder",
+    "MLPDecoder",
+    "MLPEncoder",
+    "StridedConvEncoder",
+    "TransposedConvDecoder",
+    "activation",
+    "mlp",
+]

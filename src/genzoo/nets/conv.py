@@ -137,3 +137,45 @@ def _check_divisible(shape: Sequence[int], k: int) -> tuple[int, int, int]:
             f"these conv nets need images (C, H, W) with H and W multiples of {k}, got {tuple(shape)}; use arch='mlp'"
         )
     return tuple(shape)  # type: ignore[return-value]
+
+
+class InfoGANEncoder(nn.Module):
+    """The infoGAN-like discriminator body of the generative-model collections, as an encoder:
+
+    conv64 4×4 s2 → LeakyReLU(0.2) → conv128 4×4 s2 + BN → LeakyReLU → FC1024 + BN → LeakyReLU → FC ``out_dim``.
+    ``(N, C, H, W)`` -> ``(N, out_dim)``; H and W must be multiples of 4.
+    """
+
+    def __init__(self, input_shape: Sequence[int], out_dim: int) -> None:
+        super().__init__()
+        c, h, w = _check_divisible(input_shape, 4)
+        self.net = nn.Sequential(
+            nn.Conv2d(c, 64, 4, stride=2, padding=1), nn.LeakyReLU(0.2),
+            nn.Conv2d(64, 128, 4, stride=2, padding=1), nn.BatchNorm2d(128), nn.LeakyReLU(0.2),
+            nn.Flatten(), nn.Linear(128 * (h // 4) * (w // 4), 1024), nn.BatchNorm1d(1024), nn.LeakyReLU(0.2),
+            nn.Linear(1024, out_dim),
+        )
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.net(x)
+
+
+class InfoGANDecoder(nn.Module):
+    """The infoGAN-like generator: FC1024 + BN → FC 128·(H/4)·(W/4) + BN → deconv64 4×4 s2 + BN → deconv C 4×4 s2.
+
+    ``(N, in_dim)`` -> logits ``(N, C, H, W)`` (ReLU between layers).
+    """
+
+    def __init__(self, in_dim: int, output_shape: Sequence[int]) -> None:
+        super().__init__()
+        c, h, w = _check_divisible(output_shape, 4)
+        self.net = nn.Sequential(
+            nn.Linear(in_dim, 1024), nn.BatchNorm1d(1024), nn.ReLU(),
+            nn.Linear(1024, 128 * (h // 4) * (w // 4)), nn.BatchNorm1d(128 * (h // 4) * (w // 4)), nn.ReLU(),
+            nn.Unflatten(1, (128, h // 4, w // 4)),
+            nn.ConvTranspose2d(128, 64, 4, stride=2, padding=1), nn.BatchNorm2d(64), nn.ReLU(),
+            nn.ConvTranspose2d(64, c, 4, stride=2, padding=1),
+        )
+
+    def forward(self, z: Tensor) -> Tensor:
+        return self.net(z)
