@@ -19,6 +19,7 @@ import yaml
 from . import __version__
 from .data import binarize, corrupt, dataset_info, load_dataset
 from .engine import read_config
+from .engine.runs import FIGURES
 from .errors import ConfigError, GenzooError
 from .metrics import psnr, reconstruction_report
 from .models import PCA, VAE, Autoencoder, BinaryAutoencoder, DenoisingAutoencoder, Estimator, SparseAutoencoder, load
@@ -177,7 +178,7 @@ def summarize(estimator: Estimator, x_test: np.ndarray, run_dir: Path, title: st
         summary["denoised_psnr"] = float(psnr(x, estimator.reconstruct(noisy.numpy())).mean())
     if isinstance(estimator, VAE):  # nats per image, on statically binarized test images if trained binarized
         summary["elbo"] = estimator.score(binarize(x_test) if estimator.binarize else x_test)
-    plots.reconstructions(x, recon, run_dir / "figures" / "reconstructions.png",
+    plots.reconstructions(x, recon, run_dir / FIGURES / "reconstructions.png",
                           title=f"{title}: test inputs (top) and reconstructions (bottom)")
     return summary
 

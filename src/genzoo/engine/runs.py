@@ -62,12 +62,6 @@ class Run:
     def checkpoint_path(self) -> Path:
         return self.path / CHECKPOINT
 
-    @property
-    def figures(self) -> Path:
-        d = self.path / FIGURES
-        d.mkdir(parents=True, exist_ok=True)
-        return d
-
     def resuming(self, resume: bool) -> bool:
         """Whether training continues from this folder's checkpoint; refuse to overwrite one without ``resume``."""
         if not self.checkpoint_path.exists():
