@@ -81,14 +81,18 @@ def main():
     parser.add_argument("--epochs", type=int, default=50)
     parser.add_argument("--k", type=int, default=5000)
     parser.add_argument("--datasets", nargs="+", default=["mnist", "fashion-mnist"])
-    parser.add_argument("--figure-epochs", type=int, default=10)
+    parser.add_argument("--figure-epochs", type=int, default=10, help="0 skips the latent-space figures")
     parser.add_argument("--data-dir", default=str(ROOT.parent.parent / "shared" / "data"))
     args = parser.parse_args()
-    rows = [likelihood(d, args.data_dir, args.epochs, args.k) for d in args.datasets]
-    figures(args.data_dir, args.figure_epochs)
+    new = [likelihood(d, args.data_dir, args.epochs, args.k) for d in args.datasets]
+    if args.figure_epochs:
+        figures(args.data_dir, args.figure_epochs)
+    path = ROOT / "results" / "vae.json"
+    old = json.loads(path.read_text())["rows"] if path.exists() else []
+    rows = [r for r in old if r["data"] not in args.datasets] + new  # keep the other datasets' last figures
     results = {"rows": rows, "published": PUBLISHED,
                "machine": f"{torch.get_num_threads()} CPU threads, torch {torch.__version__}"}
-    (ROOT / "results" / "vae.json").write_text(json.dumps(results, indent=1))
+    path.write_text(json.dumps(results, indent=1))
     lines = ["| data | model | epochs | train s | test ELBO (nats) | k | test NLL, IWAE bound (nats) | eval s |",
              "|---|---|---|---|---|---|---|---|"]
     lines += [f"| {r['data']} | {r['model']} | {r['epochs']} | {r['train_s']} | {r['test_elbo']:.2f} | {r['k']} | "

@@ -2,20 +2,23 @@
 
 __version__ = "0.1.0"
 
-from .data import load_dataset
+from .data import load_dataset, toy
 from .errors import CheckpointError, ConfigError, DatasetError, GenzooError
 from .models import (
+    GAN,
     PCA,
     VAE,
     Autoencoder,
     BinaryAutoencoder,
     DenoisingAutoencoder,
+    DiscriminatorGenerator,
     EncoderClassifier,
     SparseAutoencoder,
     load,
 )
 
 __all__ = [
+    "GAN",
     "PCA",
     "VAE",
     "Autoencoder",
@@ -24,10 +27,12 @@ __all__ = [
     "ConfigError",
     "DatasetError",
     "DenoisingAutoencoder",
+    "DiscriminatorGenerator",
     "EncoderClassifier",
     "GenzooError",
     "SparseAutoencoder",
     "__version__",
     "load",
     "load_dataset",
+    "toy",
 ]

@@ -13,8 +13,10 @@ from torch import Tensor
 from .errors import ConfigError
 
 
-def as_images(X: Any, name: str = "X", input_shape: Sequence[int] | None = None) -> Tensor:
+def as_images(X: Any, name: str = "X", input_shape: Sequence[int] | None = None, unit_range: bool = True) -> Tensor:
     """``X`` as a tensor ``(N, C, H, W)`` or ``(N, D)``: uint8 (kept as is) or float32 in [0, 1].
+
+    ``unit_range=False`` accepts any finite float values (real-valued rows such as 2-D toy data).
 
     Accepts NumPy arrays, torch tensors and nested lists. With ``input_shape`` (what a model was
     fitted on), flat rows of the same size are reshaped to it and any other shape is refused.
@@ -43,7 +45,7 @@ def as_images(X: Any, name: str = "X", input_shape: Sequence[int] | None = None)
         if not torch.isfinite(t).all():
             raise ConfigError(f"{name} contains NaN or infinite values")
         lo, hi = t.min().item(), t.max().item()
-        if lo < 0 or hi > 1:
+        if unit_range and (lo < 0 or hi > 1):
             raise ConfigError(f"{name} has values in [{lo:.3g}, {hi:.3g}]; scale them to [0, 1] (or pass uint8 0-255)")
     if input_shape is not None:
         t = _match_shape(t, tuple(input_shape), name)

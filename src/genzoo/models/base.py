@@ -171,7 +171,7 @@ class NeuralEstimator(Estimator):
         epoch and, at the end, ``model.safetensors``; ``resume=True`` continues from its last checkpoint.
         """
         self._check_params()
-        data = as_images(X)
+        data = self._fit_data(X)
         self.input_shape_ = tuple(data.shape[1:])
         self.n_features_in_ = int(np.prod(self.input_shape_))
         self.device_ = resolve_device(self.device)
@@ -200,6 +200,10 @@ class NeuralEstimator(Estimator):
             self.history_ = train(self, data, run=run, **kwargs)
             self.save(run.path, **(run_info or {}))
         return self
+
+    def _fit_data(self, X: Any) -> Tensor:
+        """The validated training data (the fitted facts it implies, such as a GAN's output range, are set here)."""
+        return as_images(X)
 
     def _fit_labels(self, y: Any, n: int) -> Tensor | None:
         """Labels to train with; unsupervised models ignore ``y`` (as scikit-learn transformers do)."""
