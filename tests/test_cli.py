@@ -98,12 +98,17 @@ def test_python_dash_m_and_demo(tmp_path):
     done = subprocess.run([sys.executable, "-m", "genzoo", "demo", "--out", str(tmp_path / "demo"), "--quiet"],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    assert "autoencoder" in done.stdout and "PCA, 8 components" in done.stdout
-    assert (tmp_path / "demo" / "figures" / "reconstructions.png").stat().st_size > 1000
-    rows = {line.split("  ")[1].strip(): float(line.split()[-2]) for line in done.stdout.splitlines()
-            if line.startswith("  ") and line.split()[-1].replace(".", "").isdigit()}
-    assert rows["autoencoder (64-128-8)"] < rows["PCA, 8 components"] < rows["mean image"]
-    assert np.isfinite(list(rows.values())).all()
+    assert "Traceback" not in done.stderr
+    metrics = {name: json.loads((tmp_path / "demo" / name / "metrics.json").read_text())
+               for name in ("pca", "ae", "vae", "gan")}
+    assert metrics["ae"]["mse"] < metrics["pca"]["mse"]  # a 2-D autoencoder beats 2 principal components
+    assert metrics["vae"]["elbo"] < 0 and metrics["vae"]["fd"] > 0 and metrics["gan"]["fd"] > 0
+    for name in ("ae", "vae"):
+        assert (tmp_path / "demo" / name / "figures" / "manifold.png").stat().st_size > 1000
+    page = (tmp_path / "demo" / "report.html").read_text()
+    assert "Comparison (test split)" in page and page.count("<h2>") == 5
+    table = [line.split() for line in done.stdout.splitlines() if line.strip().startswith(str(tmp_path / "demo"))]
+    assert len(table) == 4
 
 
 @pytest.mark.parametrize("model,args,cls,check", [
@@ -144,3 +149,43 @@ def test_eval_writes_metrics_and_iwae(capsys, tmp_path):
     assert code == 2 and "--nll-samples is for VAE runs" in err
     code, _, err = run(capsys, "eval", str(tmp_path / "nothing"))
     assert code == 2 and "no such run folder" in err
+
+
+def test_train_gan_and_dgen_on_toy_data_then_sample(capsys, tmp_path):
+    code, out, err = run(capsys, "train", "gan", "--data", "toy:ring8", "--out", str(tmp_path / "gan"), "--epochs", "5",
+                         "--latent-dim", "4", "--set", "hidden=[32,32]", "--quiet")
+    assert code == 0, err
+    assert "modes_covered" in out and "d_samples" in out
+    assert (tmp_path / "gan" / "figures" / "samples.png").is_file()
+    assert load(tmp_path / "gan").noise_dim == 4
+    code, out, err = run(capsys, "sample", str(tmp_path / "gan"), "-n", "7", "--out", str(tmp_path / "s.npy"))
+    assert code == 0, err
+    assert np.load(tmp_path / "s.npy").shape == (7, 2)
+    code, _, err = run(capsys, "sample", str(tmp_path / "gan"), "--out", str(tmp_path / "s.png"))
+    assert code == 0 and (tmp_path / "s.png").stat().st_size > 1000, err
+    code, out, err = run(capsys, "train", "dgen", "--data", "toy:moons", "--out", str(tmp_path / "dgen"), "--epochs", "2",
+                         "--set", "hidden=[16]", "--set", "ascent_steps=5", "--quiet")
+    assert code == 0 and "d_test" in out, err
+
+
+def test_train_image_gan_and_sample_a_grid(capsys, tmp_path):
+    code, out, err = run(capsys, "train", "gan", "--data", "digits", "--out", str(tmp_path / "gan"), "--epochs", "2",
+                         "--arch", "conv", "--quiet")
+    assert code == 0, err
+    code, out, err = run(capsys, "sample", str(tmp_path / "gan"), "-n", "16", "--out", str(tmp_path / "grid.png"),
+                         "--seed", "3")
+    assert code == 0 and "(1, 8, 8)" in out, err
+    code, _, err = run(capsys, "sample", str(tmp_path / "gan"), "--out", str(tmp_path / "grid.txt"))
+    assert code == 2 and "use a .png" in err
+    run(capsys, "train", "pca", "--data", "digits", "--out", str(tmp_path / "pca"), "--quiet")
+    code, _, err = run(capsys, "sample", str(tmp_path / "pca"), "--out", str(tmp_path / "p.png"))
+    assert code == 2 and "does not sample" in err
+
+
+def test_eval_of_a_gan_measures_its_samples_on_the_domain_classifier(capsys, tmp_path):
+    run(capsys, "train", "gan", "--data", "digits", "--out", str(tmp_path / "gan"), "--epochs", "3", "--quiet")
+    code, out, err = run(capsys, "eval", str(tmp_path / "gan"), "--fd-samples", "500")
+    assert code == 0, err
+    metrics = json.loads((tmp_path / "gan" / "metrics.json").read_text())
+    assert metrics["fd"] > 0 and 0 <= metrics["precision"] <= 1 and 0 <= metrics["recall"] <= 1
+    assert "kid_std" in metrics and "fd" in out

@@ -9,12 +9,28 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from .errors import OutputError
+
 _UMASK = os.umask(0)
 os.umask(_UMASK)
 
+
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, flush it to disk, then rename it over ``path``."""
+    """Write ``data`` to a temporary file beside ``path``, flush it to disk, then rename it over ``path``.
+
+    Any OS failure (no permission, disk full) is an :class:`OutputError` naming the file; ``path`` is left
+    as it was and no temporary file stays behind.
+    """
     path = Path(path)
+    try:
+        _write_and_rename(path, data)
+    except OutputError:
+        raise
+    except OSError as e:
+        raise OutputError(f"cannot write {path} ({e.strerror or e}); the previous version, if any, is unchanged") from None
+
+
+def _write_and_rename(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

@@ -1,4 +1,4 @@
-"""genzoo: train, measure and reuse PCA, autoencoders and VAEs on real images.
+"""genzoo: train, measure and reuse PCA, autoencoders, VAEs and GANs on real images.
 
 This module only parses arguments; the work is done by the library."""
 
@@ -6,33 +6,57 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import io
 import json
 import sys
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 import yaml
 
-from . import __version__
-from .data import binarize, corrupt, dataset_info, load_dataset
+from . import __version__, plots
+from ._io import atomic_write_bytes, atomic_write_json, atomic_write_text
+from .data import dataset_info, load_dataset
 from .engine import read_config
-from .engine.runs import FIGURES
 from .errors import ConfigError, GenzooError
-from .metrics import psnr, reconstruction_report
-from .models import PCA, VAE, Autoencoder, BinaryAutoencoder, DenoisingAutoencoder, Estimator, SparseAutoencoder, load
+from .models import (
+    GAN,
+    PCA,
+    VAE,
+    Autoencoder,
+    BinaryAutoencoder,
+    DenoisingAutoencoder,
+    DiscriminatorGenerator,
+    Estimator,
+    SparseAutoencoder,
+    load,
+)
+from .report import (
+    compare_rows,
+    draw_figures,
+    evaluate,
+    format_cell,
+    html_table,
+    markdown_table,
+    run_data,
+    two_classes,
+    write_report,
+)
 
 MODELS: dict[str, type[Estimator]] = {"pca": PCA, "ae": Autoencoder, "dae": DenoisingAutoencoder,
-                                      "sparse-ae": SparseAutoencoder, "binary-ae": BinaryAutoencoder, "vae": VAE}
+                                      "sparse-ae": SparseAutoencoder, "binary-ae": BinaryAutoencoder, "vae": VAE,
+                                      "gan": GAN, "dgen": DiscriminatorGenerator}
 # command-line flag -> estimator parameter; the code size has other names in some models
-LATENT_NAMES: dict[type[Estimator], str] = {PCA: "n_components", BinaryAutoencoder: "code_bits"}
+LATENT_NAMES: dict[type[Estimator], str] = {PCA: "n_components", BinaryAutoencoder: "code_bits", GAN: "noise_dim"}
 FLAG_PARAMS = {"epochs": "epochs", "batch_size": "batch_size", "lr": "lr", "seed": "random_state",
                "device": "device", "latent_dim": "latent_dim", "arch": "arch"}
 
 
 def main(argv: list[str] | None = None) -> int:
+    warnings.formatwarning = lambda message, category, *args, **kwargs: f"genzoo: warning: {message}\n"
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -58,16 +82,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("train", help="train a model into a run folder")
     p.add_argument("model", choices=sorted(MODELS), help="what to train")
     p.add_argument("--data", default="digits",
-                   help="mnist, fashion-mnist, digits, npz:PATH or folder:PATH (default: digits)")
+                   help="mnist, fashion-mnist, digits, npz:PATH, folder:PATH, or toy:ring8|grid25|moons (default: digits)")
     p.add_argument("--out", required=True, help="the run folder to write")
     p.add_argument("--data-dir", help="a folder to look in first for dataset files")
     p.add_argument("--image-size", type=int, help="resize folder images to this size")
     p.add_argument("--epochs", type=int)
     p.add_argument("--batch-size", type=int)
     p.add_argument("--lr", type=float)
-    p.add_argument("--latent-dim", type=int, help="code size (n_components for pca, code_bits for binary-ae)")
+    p.add_argument("--latent-dim", type=int,
+                   help="code size (n_components for pca, code_bits for binary-ae, noise_dim for gan)")
     p.add_argument("--arch", choices=["mlp", "conv", "infogan"],
-                   help="fully connected or convolutional nets (infogan: VAE only)")
+                   help="fully connected or convolutional nets (gan/dgen conv: the infoGAN-like pair; infogan: VAE)")
     p.add_argument("--seed", type=int)
     p.add_argument("--device", help="auto, cpu or cuda")
     p.add_argument("--config", help="a JSON or YAML file of parameters")
@@ -75,6 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="set any parameter, e.g. --set hidden=[128,64] (repeatable)")
     p.add_argument("--resume", action="store_true", help="continue from the run folder's last checkpoint")
     p.add_argument("--quiet", action="store_true", help="no progress bars or per-epoch lines")
+    p.add_argument("--on-nonfinite", choices=["stop", "skip"], default="stop",
+                   help="a NaN/inf loss or gradient stops training (default) or drops the batch and counts it")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("eval", help="measure a trained run on its dataset's test split; writes RUN/metrics.json")
@@ -82,7 +109,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", help="a folder to look in first for dataset files")
     p.add_argument("--nll-samples", type=int, metavar="K",
                    help="VAE: also the importance-weighted log-likelihood with K samples (e.g. 5000)")
+    p.add_argument("--fd-samples", type=int, default=10000, metavar="N",
+                   help="VAE/GAN/dgen on labelled images: Fréchet distance, KID, precision/recall of N samples "
+                        "on the domain classifier's features (trained and cached on first use; 0 skips)")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("report", help="write RUN/report.html: config, metrics and every figure that applies")
+    p.add_argument("runs", nargs="+", metavar="RUN", help="one run folder, or several to set side by side")
+    p.add_argument("--out", help="the HTML file (default: RUN/report.html, or ./report.html for several runs)")
+    p.add_argument("--data-dir", help="a folder to look in first for dataset files")
+    p.add_argument("--fd-samples", type=int, default=10000, metavar="N",
+                   help="samples for the Fréchet distance when a run has no metrics.json yet (0 skips)")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("compare", help="print a table of the runs' metrics (from genzoo eval)")
+    p.add_argument("runs", nargs="+", metavar="RUN")
+    p.add_argument("--out", help="also write the table to FILE.md or FILE.html")
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("sample", help="draw samples from a trained VAE, GAN or dgen run")
+    p.add_argument("run", help="a run folder")
+    p.add_argument("-n", type=int, default=64, help="how many samples (default: 64)")
+    p.add_argument("--out", required=True, help="FILE.png (a grid, or a scatter for 2-D data) or FILE.npy (the array)")
+    p.add_argument("--seed", type=int, help="noise seed (default: the run's random_state)")
+    p.add_argument("--data-dir", help="a folder to look in first for dataset files (2-D scatter: the data beside)")
+    p.set_defaults(func=cmd_sample)
 
     p = sub.add_parser("demo", help="train on the embedded 8x8 digits and write a run folder with figures")
     p.add_argument("--out", default="runs/demo", help="the run folder (default: runs/demo)")
@@ -97,7 +148,8 @@ def cmd_datasets(args) -> int:
     for info in dataset_info(args.data_dir):
         shapes = [str(info.shapes.get(s, "-")).replace(" ", "") for s in ("train", "test")]
         print(f"{info.name:<15}{'yes' if info.found else 'no':<7}{shapes[0]:<20}{shapes[1]:<20}{info.where}")
-    print("also: npz:PATH (arrays x, y; x_test, y_test) and folder:PATH (PNG/JPEG, class sub-folders)")
+    print("also: npz:PATH (arrays x, y; x_test, y_test), folder:PATH (PNG/JPEG, class sub-folders), "
+          "toy:ring8|grid25|moons")
     return 0
 
 
@@ -115,6 +167,8 @@ def read_config_file(path: str) -> dict[str, Any]:
         text = Path(path).read_text()
     except OSError as e:
         raise ConfigError(f"{path}: cannot read config file ({e.strerror or e})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not a text file (a config file is UTF-8 JSON or YAML)") from None
     try:
         config = json.loads(text) if path.endswith(".json") else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as e:
@@ -151,80 +205,141 @@ def cmd_train(args) -> int:
     estimator._check_params()
     quiet = args.quiet
     x_train, _ = load_dataset(args.data, "train", args.data_dir, image_size=args.image_size, quiet=quiet)
-    x_test, _ = load_dataset(args.data, "test", args.data_dir, image_size=args.image_size, quiet=quiet)
+    x_test, y_test = load_dataset(args.data, "test", args.data_dir, image_size=args.image_size, quiet=quiet)
     info = {"data": {"name": args.data, "image_size": args.image_size, "train": list(x_train.shape),
                      "test": list(x_test.shape)},
             "command": ["genzoo", *sys.argv[1:]] if sys.argv[0].endswith("genzoo") else sys.argv}
     t0 = time.perf_counter()
-    estimator.fit(x_train, run_dir=args.out, resume=args.resume, quiet=quiet, run_info=info)
+    estimator.fit(x_train, run_dir=args.out, resume=args.resume, quiet=quiet, run_info=info,
+                  on_nonfinite=args.on_nonfinite)
     seconds = time.perf_counter() - t0
-    summary = summarize(estimator, x_test, Path(args.out), f"{args.model} on {args.data}")
+    summary = evaluate(estimator, x_test, data_name=args.data)
+    draw_figures(estimator, args.out, x_test, y_test, f"{args.model} on {args.data}")
     print(f"trained {args.model} on {args.data} ({len(x_train)} images) in {seconds:.1f} s -> {args.out}")
-    print("test: " + ", ".join(f"{k} {v:.4g}" for k, v in summary.items()))
+    print("test: " + ", ".join(f"{k} {v:.4g}" for k, v in summary.items() if k != "n"))
     return 0
-
-
-def summarize(estimator: Estimator, x_test: np.ndarray, run_dir: Path, title: str) -> dict[str, float]:
-    """Test-split reconstruction figures of a fitted model (and, for a denoising one, its PSNR on corrupted
-    test images), and its reconstruction figure in the run folder."""
-    from . import plots  # matplotlib: imported only when a figure is drawn
-
-    x = x_test.astype(np.float32) / 255.0
-    recon = estimator.reconstruct(x_test)
-    summary = reconstruction_report(x, recon)
-    if isinstance(estimator, DenoisingAutoencoder):  # corrupt the test images as in training, then denoise
-        noisy = corrupt(torch.from_numpy(x), estimator.noise, estimator.noise_level, torch.Generator().manual_seed(0))
-        summary["noisy_psnr"] = float(psnr(x, noisy.numpy()).mean())
-        summary["denoised_psnr"] = float(psnr(x, estimator.reconstruct(noisy.numpy())).mean())
-    if isinstance(estimator, VAE):  # nats per image, on statically binarized test images if trained binarized
-        summary["elbo"] = estimator.score(binarize(x_test) if estimator.binarize else x_test)
-    plots.reconstructions(x, recon, run_dir / FIGURES / "reconstructions.png",
-                          title=f"{title}: test inputs (top) and reconstructions (bottom)")
-    return summary
 
 
 # -- eval ----------------------------------------------------------------------------------------
 def cmd_eval(args) -> int:
-    from ._io import atomic_write_json
+    print_metrics(eval_run(args.run, args.data_dir, args.nll_samples, args.fd_samples))
+    return 0
 
-    estimator = load(args.run)
-    data = read_config(args.run).get("data") or {}
-    if "name" not in data:
-        raise ConfigError(f"{args.run}/config.json names no dataset; evaluate from Python with the test images")
-    x_test, _ = load_dataset(data["name"], "test", args.data_dir, image_size=data.get("image_size"))
-    run_dir = Path(args.run)
-    metrics = {"split": "test", "n": len(x_test), **summarize(estimator, x_test, run_dir, run_dir.name)}
-    if args.nll_samples is not None:
-        if not isinstance(estimator, VAE):
-            raise ConfigError(f"--nll-samples is for VAE runs; {args.run} holds a {type(estimator).__name__}")
-        test = binarize(x_test) if estimator.binarize else x_test
-        metrics["nll_samples"] = args.nll_samples
-        metrics["nll_iwae"] = -float(estimator.log_likelihood(test, k=args.nll_samples).mean())
-    atomic_write_json(run_dir / "metrics.json", metrics)
+
+def eval_run(run: str, data_dir: str | None, nll_samples: int | None, fd_samples: int) -> dict[str, Any]:
+    """Every metric that applies to the run, on its test split; written to ``RUN/metrics.json``."""
+    estimator = load(run)
+    if nll_samples is not None and not isinstance(estimator, VAE):
+        raise ConfigError(f"--nll-samples is for VAE runs; {run} holds a {type(estimator).__name__}")
+    name, x_test, y_test = run_data(run, data_dir)
+    _, x_train, y_train = run_data(run, data_dir, "train") if y_test is not None else (name, None, None)
+    metrics = {"split": "test", **evaluate(estimator, x_test, y_test, x_train=x_train, y_train=y_train, data_name=name,
+                                           data_dir=data_dir, nll_samples=nll_samples, fd_samples=fd_samples)}
+    atomic_write_json(Path(run) / "metrics.json", metrics)
+    return metrics
+
+
+def print_metrics(metrics: dict[str, Any]) -> None:
     for key, value in metrics.items():
-        print(f"{key:>14}: {value:.5g}" if isinstance(value, float) else f"{key:>14}: {value}")
+        print(f"{key:>26}: {value:.5g}" if isinstance(value, float) else f"{key:>26}: {value}")
+
+
+# -- report and compare --------------------------------------------------------------------------
+def cmd_report(args) -> int:
+    for run in args.runs:
+        if not (Path(run) / "metrics.json").exists():
+            eval_run(run, args.data_dir, None, args.fd_samples)
+        _, x_test, y_test = run_data(run, args.data_dir)
+        draw_figures(load(run), run, x_test, y_test)
+    out = Path(args.out) if args.out else Path(args.runs[0]) / "report.html" if len(args.runs) == 1 else Path("report.html")
+    write_report(args.runs, out)
+    print(f"wrote {out}")
+    return 0
+
+
+def cmd_compare(args) -> int:
+    header, rows = compare_rows(args.runs)
+    widths = [max(len(h), *(len(format_cell(r[i])) for r in rows)) for i, h in enumerate(header)]
+    for line in (header, *rows):
+        print("  ".join(format_cell(v).ljust(w) for v, w in zip(line, widths)).rstrip())
+    if args.out:
+        if not args.out.endswith((".md", ".html")):
+            raise ConfigError(f"--out {args.out}: use a .md (Markdown) or .html file name")
+        text = markdown_table(header, rows) if args.out.endswith(".md") else html_table(header, rows)
+        atomic_write_text(args.out, text)
+        print(f"wrote {args.out}")
+    return 0
+
+
+# -- sample --------------------------------------------------------------------------------------
+def cmd_sample(args) -> int:
+    estimator = load(args.run)
+    if not hasattr(estimator, "sample"):
+        raise ConfigError(f"{args.run} holds a {type(estimator).__name__}, which does not sample; train a vae, gan or dgen")
+    samples = estimator.sample(args.n, random_state=args.seed)
+    out = Path(args.out)
+    if out.suffix == ".npy":
+        buffer = io.BytesIO()
+        np.save(buffer, samples)
+        atomic_write_bytes(out, buffer.getvalue())
+    elif out.suffix == ".png":
+        title = f"{args.n} samples from {Path(args.run).name}"
+        if estimator.input_shape_ == (2,):
+            data = (read_config(args.run).get("data") or {}).get("name")
+            x = load_dataset(data, "test", args.data_dir)[0] if data else samples[:0]
+            plots.toy_panel(x, samples, out, getattr(estimator, "discriminate", None), title)
+        else:
+            plots.sample_grid(samples, out, title=title)
+    else:
+        raise ConfigError(f"--out {args.out}: use a .png (a picture) or .npy (the array) file name")
+    print(f"wrote {args.n} samples {tuple(samples.shape[1:])} to {out}")
     return 0
 
 
 # -- demo ----------------------------------------------------------------------------------------
 def cmd_demo(args) -> int:
+    """A 2-D autoencoder, a 2-D VAE and a GAN (and PCA with 2 components, the linear baseline) on the embedded
+    8×8 digits: trained, evaluated, drawn, and gathered in one report."""
     out = Path(args.out)
     x_train, _ = load_dataset("digits", "train")
-    x_test, _ = load_dataset("digits", "test")
+    x_test, y_test = load_dataset("digits", "test")
     print(f"genzoo demo: 8x8 digits from scikit-learn, {len(x_train)} train / {len(x_test)} test images")
+    models = {
+        "pca": PCA(n_components=2),
+        "ae": Autoencoder(hidden=(128,), latent_dim=2, code_activation="linear", epochs=150, batch_size=64, lr=2e-3),
+        "vae": VAE(hidden=(128,), latent_dim=2, epochs=150, batch_size=64, lr=2e-3),
+        "gan": GAN(hidden=(128, 128), noise_dim=16, epochs=150, batch_size=64, lr=1e-3),
+    }
+    runs = []
     t0 = time.perf_counter()
-    ae = Autoencoder(hidden=(128,), latent_dim=8, code_activation="linear", epochs=60, batch_size=64, lr=2e-3)
-    ae.fit(x_train, run_dir=out, resume=(out / "checkpoint").exists(), quiet=args.quiet,
-           run_info={"data": {"name": "digits", "train": list(x_train.shape), "test": list(x_test.shape)},
-                     "command": ["genzoo", "demo"]})
-    ae_scores = summarize(ae, x_test, out, "autoencoder 64-128-8 on digits")
-    x = x_test.astype(np.float32) / 255.0
-    pca_scores = reconstruction_report(x, PCA(n_components=8).fit(x_train).reconstruct(x_test))
-    mean_scores = reconstruction_report(x, np.broadcast_to(x_train.mean(0) / 255.0, x.shape))
-    print(f"trained in {time.perf_counter() - t0:.1f} s; test reconstruction with an 8-number code:")
-    print(f"  {'model':<24}{'MSE/pixel':>10}{'PSNR dB':>9}")
-    for name, s in (("autoencoder (64-128-8)", ae_scores), ("PCA, 8 components", pca_scores),
-                    ("mean image", mean_scores)):
-        print(f"  {name:<24}{s['mse']:>10.4f}{s['psnr']:>9.2f}")
-    print(f"run folder: {out}/  (figure: {out / 'figures' / 'reconstructions.png'})")
+    for name, model in models.items():
+        run = out / name
+        info = {"data": {"name": "digits", "train": list(x_train.shape), "test": list(x_test.shape)},
+                "command": ["genzoo", "demo"]}
+        if isinstance(model, PCA):
+            model.fit(x_train).save(run, **info)
+        else:
+            model.fit(x_train, run_dir=run, resume=(run / "checkpoint").exists(), quiet=args.quiet, run_info=info)
+        eval_run(str(run), None, None, 1000)
+        draw_figures(model, run, x_test, y_test, f"{name} on digits")
+        runs.append(str(run))
+        if not args.quiet:
+            print(f"  {name}: trained and evaluated ({time.perf_counter() - t0:.0f} s so far)")
+    header, rows = compare_rows(runs)
+    shown = ["run", "mse", "psnr", "elbo", "linear_probe_accuracy", "fd", "precision", "recall"]
+    table = [[row[header.index(k)] if k in header else "" for k in shown] for row in rows]
+    print(f"trained and measured in {time.perf_counter() - t0:.1f} s; test split, 2-number codes:")
+    widths = [max(len(h), *(len(format_cell(r[i])) for r in table)) for i, h in enumerate(shown)]
+    for line in (shown, *table):
+        print("  " + "  ".join(format_cell(v).ljust(w) for v, w in zip(line, widths)).rstrip())
+    a, b = two_classes(y_test)  # a 7 and a 9: the comparison of seed 003
+    alphas = np.linspace(1, 0, 10, dtype=np.float32)[:, None]
+    strips = {}
+    for name in ("ae", "vae"):
+        codes = models[name].transform(x_test[[a, b]])
+        strips[name.upper()] = models[name].inverse_transform(alphas * codes[0] + (1 - alphas) * codes[1])
+    shared = plots.interpolations(strips, out / "interpolation-ae-vae.png",
+                                  "from a 7 to a 9 through the 2-D codes: AE above VAE")
+    write_report(runs, out / "report.html", [shared])
+    print(f"report: {out / 'report.html'}  (figures in each run's figures/ folder)")
     return 0

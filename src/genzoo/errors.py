@@ -15,3 +15,11 @@ class ConfigError(GenzooError, ValueError):
 
 class CheckpointError(GenzooError):
     """A run folder, weights file or checkpoint cannot be read or written."""
+
+
+class OutputError(GenzooError, OSError):
+    """A file cannot be written (no permission, disk full); the file that was there before is unchanged."""
+
+
+class GenzooWarning(UserWarning):
+    """Something in a run looks wrong but training goes on (e.g. a GAN whose discriminator wins outright)."""

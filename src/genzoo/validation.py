@@ -104,6 +104,8 @@ def check_sizes(name: str, value: Any) -> None:
 
 def resolve_device(device: str) -> torch.device:
     """``auto`` picks CUDA when present, else the CPU; ``cuda`` without a GPU is a clear error."""
+    if not isinstance(device, str):
+        raise ConfigError(f"device={device!r} is not allowed; use 'auto', 'cpu' or 'cuda'")
     check_choice("device", device if device in ("auto", "cpu") else device.split(":")[0], ("auto", "cpu", "cuda"))
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")

@@ -121,3 +121,12 @@ def test_dataset_info_lists_every_dataset(tmp_path, monkeypatch):
     assert set(infos) == {"mnist", "fashion-mnist", "digits"}
     assert not infos["mnist"].found and "downloaded on first use" in infos["mnist"].where
     assert infos["digits"].found and infos["digits"].shapes["test"] == (359, 1, 8, 8)
+
+
+def test_toy_datasets_load_by_name():
+    x, y = load_dataset("toy:ring8")
+    xt, _ = load_dataset("toy:ring8", "test")
+    assert x.shape == (4000, 2) and xt.shape == (1000, 2) and x.dtype == np.float32 and y is None
+    assert not np.array_equal(x[:1000], xt)
+    with pytest.raises(DatasetError, match="toy:ring8, toy:grid25, toy:moons"):
+        load_dataset("toy:spiral")

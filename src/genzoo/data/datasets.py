@@ -12,10 +12,12 @@ import numpy as np
 from ..errors import DatasetError
 from .idx import read_idx
 from .sources import SOURCES, cache_dir, fetch, locate
+from .toy import TOY_NAMES, toy
 
 SPLITS = ("train", "test")
 HOLDOUT_FRACTION = 0.2  # datasets published as one pool get a fixed 80/20 train/test split
 HOLDOUT_SEED = 0
+TOY_SPLITS = {"train": (4000, None, 0), "test": (1000, None, 1)}  # toy(name, n, std, random_state)
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 
 
@@ -45,14 +47,16 @@ def load_dataset(
         name: ``mnist``, ``fashion-mnist``, ``digits`` (scikit-learn's 8×8 digits, no download),
             ``npz:PATH`` (arrays ``x`` and optional ``y``; ``x_test``/``y_test`` for a test split) or
             ``folder:PATH`` (PNG/JPEG files; class sub-folders become labels; ``train/`` and ``test/``
-            sub-folders become the splits).
+            sub-folders become the splits), or ``toy:ring8`` / ``toy:grid25`` / ``toy:moons`` (2-D points:
+            4,000 for train, 1,000 for test, drawn with fixed seeds).
         split: ``train`` or ``test``. Datasets without a published test split are split 80/20 with a fixed seed.
         root: a folder to look in first for downloaded files (``--data-dir``).
         image_size: resize folder images to this size (``int`` for square, or ``(H, W)``).
         download: fetch missing MNIST / Fashion-MNIST files from the official mirrors.
 
     Returns:
-        ``(images, labels)``: uint8 ``(N, C, H, W)`` and int64 ``(N,)``, or ``None`` where there are no labels.
+        ``(images, labels)``: uint8 ``(N, C, H, W)`` and int64 ``(N,)``, or ``None`` where there are no labels;
+        toy data gives float32 ``(N, 2)`` and no labels.
     """
     if split not in SPLITS:
         raise DatasetError(f"unknown split {split!r}; use one of {', '.join(SPLITS)}")
@@ -64,8 +68,11 @@ def load_dataset(
         return _load_npz(Path(name[4:]), split)
     if name.startswith("folder:"):
         return _load_folder(Path(name[7:]), split, image_size)
+    if name.startswith("toy:") and name[4:] in TOY_NAMES:
+        return toy(name[4:], *TOY_SPLITS[split]), None
     raise DatasetError(
-        f"unknown dataset {name!r}; use one of: {', '.join(dataset_names())}, npz:PATH, folder:PATH"
+        f"unknown dataset {name!r}; use one of: {', '.join(dataset_names())}, npz:PATH, folder:PATH, "
+        f"{', '.join('toy:' + t for t in TOY_NAMES)}"
     )
 
 
@@ -108,7 +115,7 @@ def _as_nchw_uint8(x: np.ndarray, where: str) -> np.ndarray:
         x = x[:, None]
     elif x.ndim == 4 and x.shape[1] not in (1, 3) and x.shape[-1] in (1, 3):
         x = x.transpose(0, 3, 1, 2)
-    if x.ndim != 4 or x.shape[1] not in (1, 3) or len(x) == 0:
+    if x.ndim != 4 or x.shape[1] not in (1, 3) or x.size == 0:
         raise DatasetError(
             f"{where}: expected images shaped (N, H, W), (N, C, H, W) or (N, H, W, C) with C = 1 or 3, got {x.shape}"
         )

@@ -50,6 +50,8 @@ class Run:
                 raise CheckpointError(f"{self.path}: cannot write to the run folder ({e.strerror or e})") from None
             with os.fdopen(fd, "w") as f:
                 f.write(str(os.getpid()))
+            for tmp in self.path.rglob(".*.tmp"):  # temporaries of writes a killed run left half done
+                tmp.unlink(missing_ok=True)
             return self
         raise CheckpointError(f"{self.path}: could not take the run folder's lock {lock}")
 
@@ -77,11 +79,10 @@ class Run:
         atomic_write_json(self.path / CONFIG, config)
 
     def log(self, record: dict[str, Any]) -> None:
-        """Append one JSON line to ``metrics.jsonl``."""
-        with open(self.path / METRICS, "a") as f:
-            f.write(json.dumps(record) + "\n")
-            f.flush()
-            os.fsync(f.fileno())
+        """Add one JSON line to ``metrics.jsonl`` (the file is replaced atomically: never a torn line)."""
+        path = self.path / METRICS
+        old = path.read_text() if path.exists() else ""
+        atomic_write_text(path, old + json.dumps(record) + "\n")
 
     def truncate_metrics(self, epochs_done: int) -> None:
         """Keep only the epoch records up to ``epochs_done`` (after resuming from that checkpoint)."""

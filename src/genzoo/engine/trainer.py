@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import sys
 import time
+import warnings
 from collections.abc import Callable
 from typing import Protocol
 
@@ -19,7 +20,7 @@ from torch import Tensor, nn
 from tqdm.auto import tqdm
 
 from ..data.batches import Batches
-from ..errors import CheckpointError, GenzooError
+from ..errors import CheckpointError, GenzooError, GenzooWarning
 from .checkpoint import load_state, save_state
 from .runs import Run
 
@@ -44,10 +45,28 @@ class Objective(Protocol):
         ...
 
 
+ON_NONFINITE = ("stop", "skip")
+
+
+class NonFiniteStep(Exception):
+    """Raised by :func:`backprop` before stepping when the loss or a gradient is NaN or infinite."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what
+
+
 def backprop(loss: Tensor, optimizer: torch.optim.Optimizer) -> None:
-    """One plain update: zero the gradients, backpropagate ``loss``, step."""
+    """One plain update: zero the gradients, backpropagate ``loss``, step — unless the loss or a gradient is not
+    finite, in which case nothing is updated and :class:`NonFiniteStep` is raised (one host sync per call)."""
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
+    grads = [p.grad for group in optimizer.param_groups for p in group["params"] if p.grad is not None]
+    norms = torch.stack([torch.linalg.vector_norm(g) for g in grads]) if grads else loss.new_zeros(1)
+    finite = torch.isfinite(torch.cat([loss.detach().reshape(1), norms]))
+    if not bool(finite.all()):
+        optimizer.zero_grad(set_to_none=True)
+        raise NonFiniteStep("loss" if not bool(finite[0]) else "gradient")
     optimizer.step()
 
 
@@ -71,12 +90,18 @@ def train(
     quiet: bool = True,
     binarize: bool = False,
     on_epoch: Callable[[dict], None] | None = None,
+    on_nonfinite: str = "stop",
 ) -> list[dict]:
     """Train ``objective`` on ``data`` ``(N, ...)`` (uint8 or float) for ``epochs``; return one record per epoch.
 
     With ``run``, every epoch appends its record to ``metrics.jsonl`` and writes ``checkpoint/last.safetensors``
     (modules, optimizers, both RNG states, the epoch); ``resume`` continues from that checkpoint, so that
     a run killed after epoch e and resumed ends with the same weights as one never interrupted.
+
+    A step whose loss or gradient is not finite updates nothing; ``on_nonfinite="stop"`` then ends training with
+    :class:`TrainingStopped` (the last epoch's checkpoint is kept), ``"skip"`` drops the batch and counts it in the
+    epoch's ``skipped_batches``. An objective may offer ``epoch_warnings(record) -> list[str]``: they are issued
+    as :class:`GenzooWarning` and logged in the record.
     """
     data_gen = torch.Generator().manual_seed(seed)  # permutations (and binarization on CPU)
     draw_gen = torch.Generator(device=device).manual_seed(seed + 1)  # noise drawn inside steps
@@ -112,17 +137,32 @@ def train(
         for m in modules.values():
             m.train()
         sums: dict[str, Tensor] = {}
-        seen = 0
+        seen = skipped = 0
         bar = tqdm(batches, desc=f"epoch {epoch + 1}/{epochs}", disable=quiet or None, leave=False, unit="batch")
         for step, batch in enumerate(bar):
-            losses = objective.train_step(batch, optimizers, draw_gen)
+            try:
+                losses = objective.train_step(batch, optimizers, draw_gen)
+            except NonFiniteStep as e:
+                if on_nonfinite == "stop":
+                    kept = f"; the checkpoint of epoch {epoch} is kept" if run is not None and epoch > 0 else ""
+                    raise TrainingStopped(
+                        f"non-finite {e.what} at epoch {epoch + 1}, step {step + 1}: training diverged (try a lower "
+                        f"learning rate, or on_nonfinite='skip' / --on-nonfinite skip to drop such batches){kept}"
+                    ) from None
+                skipped += 1
+                continue
             n = batch_length(batch)
             for k, v in losses.items():
                 sums[k] = sums[k] + v * n if k in sums else v * n
             seen += n
             if step % 25 == 0 and not bar.disable:
                 bar.set_postfix({k: f"{v.item() / seen:.4g}" for k, v in sums.items()})
+        if seen == 0:
+            raise TrainingStopped(f"every batch of epoch {epoch + 1} had a non-finite loss or gradient: training "
+                                  "diverged (try a lower learning rate)")
         record = {"epoch": epoch + 1, **{f"train_{k}": v.item() / seen for k, v in sums.items()}}
+        if on_nonfinite == "skip":
+            record["skipped_batches"] = skipped
         bad = [k for k, v in record.items() if isinstance(v, float) and not math.isfinite(v)]
         if bad:
             kept = f"; the checkpoint of epoch {epoch} is kept" if run is not None and epoch > 0 else ""
@@ -133,6 +173,11 @@ def train(
             val_batches.generator.manual_seed(seed + 2)  # the same draws every epoch, and after a resume
             record.update(evaluate(objective, val_batches, draw_gen, prefix="val_"))
         record["seconds"] = round(time.perf_counter() - t0, 4)
+        notes = objective.epoch_warnings(record) if hasattr(objective, "epoch_warnings") else []
+        for note in notes:
+            warnings.warn(f"epoch {epoch + 1}: {note}", GenzooWarning, stacklevel=2)
+        if notes:
+            record["warnings"] = notes
         history.append(record)
         if run is not None:
             run.log(record)
@@ -146,7 +191,7 @@ def train(
         if on_epoch is not None:
             on_epoch(record)
         if not quiet and (epoch + 1 == epochs or (epoch + 1) % max(1, epochs // 20) == 0):
-            shown = ", ".join(f"{k} {v:.4g}" for k, v in record.items() if k != "epoch")
+            shown = ", ".join(f"{k} {v:.4g}" for k, v in record.items() if k != "epoch" and isinstance(v, (int, float)))
             print(f"epoch {epoch + 1}/{epochs}: {shown}", file=sys.stderr)
     for m in modules.values():
         m.eval()

@@ -1,6 +1,18 @@
-"""Measures of what a model does: reconstruction quality, and more to come."""
+"""Measures of what a model does: reconstructions, samples (on a domain classifier's features), mode coverage."""
 
+from .domain import DomainClassifier, domain_classifier, sample_quality
 from .modes import mode_coverage
 from .reconstruction import bce_per_image, mse, psnr, reconstruction_report, ssim
+from .representation import knn_accuracy, linear_probe_accuracy, nearest_neighbours, retrieval_precision
+from .samples import (
+    frechet_distance,
+    kernel_inception_distance,
+    parzen_bandwidth,
+    parzen_log_likelihood,
+    precision_recall,
+)
 
-__all__ = ["bce_per_image", "mode_coverage", "mse", "psnr", "reconstruction_report", "ssim"]
+__all__ = ["DomainClassifier", "bce_per_image", "domain_classifier", "frechet_distance", "kernel_inception_distance",
+           "knn_accuracy", "linear_probe_accuracy", "mode_coverage", "mse", "nearest_neighbours", "parzen_bandwidth",
+           "parzen_log_likelihood", "precision_recall", "psnr", "reconstruction_report", "retrieval_precision",
+           "sample_quality", "ssim"]

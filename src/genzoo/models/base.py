@@ -22,7 +22,7 @@ from .. import __version__
 from .._io import atomic_write_bytes, atomic_write_json
 from ..data.batches import Batches, validation_split
 from ..engine.runs import CONFIG, WEIGHTS, Run, read_config
-from ..engine.trainer import Optimizers, train
+from ..engine.trainer import ON_NONFINITE, Optimizers, train
 from ..errors import CheckpointError, ConfigError
 from ..validation import as_images, check_choice, check_float, check_int, resolve_device
 
@@ -91,16 +91,19 @@ class Estimator(BaseEstimator, ABC):
     @staticmethod
     def from_config(cfg: dict[str, Any], where: str = "config") -> Estimator:
         """An estimator with the parameters of ``cfg`` (a ``config.json`` dict), not yet fitted."""
-        model = Estimator.registry.get(cfg.get("model"))
+        name = cfg.get("model")
+        model = Estimator.registry.get(name) if isinstance(name, str) else None
         if model is None:
-            raise CheckpointError(f"{where}: unknown model {cfg.get('model')!r}")
+            raise CheckpointError(f"{where}: unknown model {name!r}")
+        if not isinstance(cfg.get("params", {}), dict):
+            raise CheckpointError(f"{where}: 'params' must be a mapping of parameter: value")
         defaults = {k: p.default for k, p in inspect.signature(model.__init__).parameters.items()}
         params = {k: tuple(v) if isinstance(v, list) and isinstance(defaults.get(k), tuple) else v
                   for k, v in cfg.get("params", {}).items()}
         try:
             return model(**params)
         except TypeError as e:
-            raise CheckpointError(f"{where}: parameters do not fit {cfg['model']} ({e})") from None
+            raise CheckpointError(f"{where}: parameters do not fit {name} ({e})") from None
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Estimator:
@@ -123,11 +126,21 @@ class Estimator(BaseEstimator, ABC):
             raise CheckpointError(f"{path}: no {WEIGHTS}") from None
         except (SafetensorError, ValueError, OSError) as e:
             raise CheckpointError(f"{path / WEIGHTS}: not a valid safetensors file ({e})") from None
-        facts = dict(cfg["fitted"])
+        facts = cfg["fitted"]
+        shape = facts.get("input_shape") if isinstance(facts, dict) else None
+        if not isinstance(shape, list) or not shape or not all(type(v) is int and v > 0 for v in shape):
+            raise CheckpointError(f"{path / CONFIG}: 'fitted' must hold the input_shape the model was trained on")
+        if str(getattr(est, "device", "")).startswith("cuda") and not torch.cuda.is_available():
+            est.device = "cpu"  # a run trained on a GPU loads on a machine without one
+        try:
+            est._check_params()
+        except (ConfigError, TypeError, AttributeError) as e:
+            raise CheckpointError(f"{path / CONFIG}: {e}") from None
+        facts = dict(facts)
         est.input_shape_ = tuple(facts.pop("input_shape"))
         try:
             est._restore(facts, tensors)
-        except (KeyError, RuntimeError, ValueError) as e:
+        except (KeyError, RuntimeError, ValueError, TypeError, AttributeError, IndexError) as e:
             raise CheckpointError(f"{path / WEIGHTS}: weights do not fit the model in {CONFIG} ({e})") from None
         return est
 
@@ -164,13 +177,15 @@ class NeuralEstimator(Estimator):
 
     # -- fitting ---------------------------------------------------------------------------------
     def fit(self, X: Any, y: Any = None, *, run_dir: str | os.PathLike | None = None, resume: bool = False,
-            quiet: bool = True, run_info: dict[str, Any] | None = None) -> NeuralEstimator:
+            quiet: bool = True, run_info: dict[str, Any] | None = None, on_nonfinite: str = "stop") -> NeuralEstimator:
         """Train on images ``X`` ``(N, C, H, W)`` or rows ``(N, D)`` (uint8, or float in [0, 1]).
 
         With ``run_dir``, the run folder gets ``config.json``, ``metrics.jsonl``, a checkpoint after every
         epoch and, at the end, ``model.safetensors``; ``resume=True`` continues from its last checkpoint.
+        A non-finite loss or gradient stops training (``on_nonfinite="stop"``) or drops the batch (``"skip"``).
         """
         self._check_params()
+        check_choice("on_nonfinite", on_nonfinite, ON_NONFINITE)
         data = self._fit_data(X)
         self.input_shape_ = tuple(data.shape[1:])
         self.n_features_in_ = int(np.prod(self.input_shape_))
@@ -187,7 +202,7 @@ class NeuralEstimator(Estimator):
                 labels, val_labels = labels[train_idx], labels[val_idx]
         kwargs = dict(epochs=self.epochs, batch_size=self.batch_size, device=self.device_, seed=self.random_state,
                       val_data=val, labels=labels, val_labels=val_labels, resume=resume, quiet=quiet,
-                      binarize=self.binarize)
+                      binarize=self.binarize, on_nonfinite=on_nonfinite)
         if run_dir is None:
             self._before_training(data, False, quiet)
             self.history_ = train(self, data, **kwargs)

@@ -1,4 +1,5 @@
-"""Features for a classifier: a pretrained encoder fine-tuned with a linear head on labels (seed 003)."""
+"""Classifiers trained through the engine: the shared supervised part, and a pretrained encoder fine-tuned
+with a linear head on labels (seed 003)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,55 @@ from ..validation import check_int
 from .base import Estimator, NeuralEstimator, load, store_params
 
 
-class EncoderClassifier(ClassifierMixin, NeuralEstimator):
+class Classifier(ClassifierMixin, NeuralEstimator):
+    """A module ``(N, *shape)`` -> logits ``(N, n_classes)`` trained with cross-entropy on labels ``y``.
+
+    Subclasses build the module (``_build``, where ``classes_`` is already set) and have ``n_classes``.
+    """
+
+    def _fit_labels(self, y: Any, n: int) -> Tensor:
+        if y is None:
+            raise ConfigError(f"{type(self).__name__}.fit needs labels y")
+        y = np.asarray(y)
+        if y.shape != (n,) or not np.issubdtype(y.dtype, np.integer) or y.min() < 0:
+            raise ConfigError(f"y must be non-negative integer labels shaped ({n},), got {y.dtype} {y.shape}")
+        n_classes = self.n_classes or int(y.max()) + 1
+        if y.max() >= n_classes:
+            raise ConfigError(f"y has label {y.max()} but n_classes={n_classes}")
+        self.classes_ = np.arange(n_classes)
+        return torch.from_numpy(y.astype(np.int64))
+
+    def _loss(self, batch: tuple[Tensor, Tensor]) -> tuple[Tensor, Tensor]:
+        x, y = batch
+        logits = self.module_(x)
+        return F.cross_entropy(logits, y), (logits.argmax(1) == y).float().mean()
+
+    def train_step(self, batch, optimizers: Optimizers, generator: torch.Generator) -> dict[str, Tensor]:
+        loss, acc = self._loss(batch)
+        backprop(loss, optimizers["main"])
+        return {"loss": loss.detach(), "accuracy": acc}
+
+    def eval_step(self, batch, generator: torch.Generator) -> dict[str, Tensor]:
+        loss, acc = self._loss(batch)
+        return {"loss": loss, "accuracy": acc}
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities ``(N, n_classes)``."""
+        data = self._images(X)
+        return self._map(lambda x: self.module_(x).softmax(1), data)
+
+    def predict(self, X: Any) -> np.ndarray:
+        return self.predict_proba(X).argmax(1)
+
+    def _fitted_facts(self) -> dict[str, Any]:
+        return {"n_classes": len(self.classes_)}
+
+    def _restore(self, facts: dict[str, Any], tensors: dict[str, Tensor]) -> None:
+        self.classes_ = np.arange(facts["n_classes"])
+        super()._restore(facts, tensors)
+
+
+class EncoderClassifier(Classifier):
     """The encoder of a fitted autoencoder (drop the decoder) plus a linear layer, trained end to end on labels.
 
     Args:
@@ -68,44 +117,3 @@ class EncoderClassifier(ClassifierMixin, NeuralEstimator):
         with torch.no_grad():
             width = encoder(torch.zeros(1, *input_shape)).shape[1]
         return nn.Sequential(encoder, nn.Linear(width, len(self.classes_)))
-
-    def _fit_labels(self, y: Any, n: int) -> Tensor:
-        if y is None:
-            raise ConfigError("EncoderClassifier.fit needs labels y")
-        y = np.asarray(y)
-        if y.shape != (n,) or not np.issubdtype(y.dtype, np.integer) or y.min() < 0:
-            raise ConfigError(f"y must be non-negative integer labels shaped ({n},), got {y.dtype} {y.shape}")
-        n_classes = self.n_classes or int(y.max()) + 1
-        if y.max() >= n_classes:
-            raise ConfigError(f"y has label {y.max()} but n_classes={n_classes}")
-        self.classes_ = np.arange(n_classes)
-        return torch.from_numpy(y.astype(np.int64))
-
-    def _loss(self, batch: tuple[Tensor, Tensor]) -> tuple[Tensor, Tensor]:
-        x, y = batch
-        logits = self.module_(x)
-        return F.cross_entropy(logits, y), (logits.argmax(1) == y).float().mean()
-
-    def train_step(self, batch, optimizers: Optimizers, generator: torch.Generator) -> dict[str, Tensor]:
-        loss, acc = self._loss(batch)
-        backprop(loss, optimizers["main"])
-        return {"loss": loss.detach(), "accuracy": acc}
-
-    def eval_step(self, batch, generator: torch.Generator) -> dict[str, Tensor]:
-        loss, acc = self._loss(batch)
-        return {"loss": loss, "accuracy": acc}
-
-    def predict_proba(self, X: Any) -> np.ndarray:
-        """Class probabilities ``(N, n_classes)``."""
-        data = self._images(X)
-        return self._map(lambda x: self.module_(x).softmax(1), data)
-
-    def predict(self, X: Any) -> np.ndarray:
-        return self.predict_proba(X).argmax(1)
-
-    def _fitted_facts(self) -> dict[str, Any]:
-        return {"n_classes": len(self.classes_)}
-
-    def _restore(self, facts: dict[str, Any], tensors: dict[str, Tensor]) -> None:
-        self.classes_ = np.arange(facts["n_classes"])
-        super()._restore(facts, tensors)

@@ -149,6 +149,14 @@ class GAN(DiscriminatorMixin, NeuralEstimator):
         fake_logits = net.discriminator(net.generate(self._noise(len(x), generator, x.device)))
         return self._report(discriminator_loss(real_logits, fake_logits), real_logits, fake_logits)
 
+    def epoch_warnings(self, record: dict[str, float]) -> list[str]:
+        """A sign of divergence or collapse: D tells real from fake almost perfectly, so G learns little."""
+        if record["train_d_real"] > 0.99 and record["train_d_fake"] < 0.01:
+            return [f"the discriminator wins outright (mean D(x) {record['train_d_real']:.3f}, D(G(z)) "
+                    f"{record['train_d_fake']:.3f}): the generator gets little signal and may be diverging or "
+                    "collapsed; try a lower learning rate, d_steps=1 or g_loss='non-saturating'"]
+        return []
+
     def _report(self, d_loss: Tensor, real_logits: Tensor, fake_logits: Tensor) -> dict[str, Tensor]:
         """D's report, and G's loss against the same fakes."""
         return {**d_report(d_loss, real_logits, fake_logits), "g_loss": generator_loss(fake_logits, self.g_loss).detach()}

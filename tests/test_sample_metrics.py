@@ -1,0 +1,108 @@
+import numpy as np
+import pytest
+import scipy.linalg
+from scipy.ndimage import gaussian_filter
+from scipy.stats import multivariate_normal
+
+from genzoo.metrics import (
+    DomainClassifier,
+    domain_classifier,
+    frechet_distance,
+    kernel_inception_distance,
+    parzen_bandwidth,
+    parzen_log_likelihood,
+    precision_recall,
+    sample_quality,
+)
+
+
+def test_frechet_distance_matches_the_closed_form():
+    rng = np.random.default_rng(0)
+    a = rng.normal(0.0, 1.0, (4000, 5)) @ rng.normal(size=(5, 5))
+    b = rng.normal(0.5, 2.0, (3000, 5))
+    ca, cb = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    expected = ((a.mean(0) - b.mean(0)) ** 2).sum() + np.trace(ca + cb - 2 * scipy.linalg.sqrtm(ca @ cb).real)
+    assert frechet_distance(a, b) == pytest.approx(expected, rel=1e-8)
+    assert frechet_distance(b, a) == pytest.approx(expected, rel=1e-8)
+    assert abs(frechet_distance(a, a)) < 1e-8
+    # two isotropic Gaussians: ‖Δμ‖² + D(σ1 − σ2)²
+    x, y = rng.normal(0, 1, (50000, 3)), rng.normal(1, 2, (50000, 3))
+    assert frechet_distance(x, y) == pytest.approx(3 * 1 + 3 * (1 - 2) ** 2, rel=0.03)
+
+
+def test_kid_is_unbiased_near_zero_and_grows_with_the_gap():
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(0, 1, (2000, 8)), rng.normal(0, 1, (2000, 8))
+    same, same_std = kernel_inception_distance(a, b, subsets=50, subset_size=500)
+    near, _ = kernel_inception_distance(a, b + 0.3, subsets=50, subset_size=500)
+    far, _ = kernel_inception_distance(a, b + 1.0, subsets=50, subset_size=500)
+    assert abs(same) < 3 * same_std and abs(same) < 0.05 * near
+    assert 0 < near < far
+
+
+def test_precision_and_recall_see_quality_and_coverage_apart():
+    rng = np.random.default_rng(2)
+    centres = rng.normal(0, 10, (10, 2))
+    real = centres[rng.integers(10, size=2000)] + rng.normal(0, 0.5, (2000, 2))
+    assert precision_recall(real, real) == {"precision": 1.0, "recall": 1.0}
+    collapsed = centres[0] + rng.normal(0, 0.5, (2000, 2))  # good samples, one mode of ten
+    pr = precision_recall(real, collapsed)
+    assert pr["precision"] > 0.95 and pr["recall"] < 0.2
+    assert precision_recall(real, real + 100.0) == {"precision": 0.0, "recall": 0.0}
+
+
+def test_parzen_window_matches_a_direct_sum_and_picks_a_sensible_width():
+    rng = np.random.default_rng(3)
+    samples, test = rng.normal(0, 0.3, (200, 3)), rng.normal(0, 0.3, (50, 3))
+    direct = np.log(np.mean([multivariate_normal(s, 0.2**2 * np.eye(3)).pdf(test) for s in samples], axis=0))
+    np.testing.assert_allclose(parzen_log_likelihood(samples, test, 0.2), direct, rtol=1e-5, atol=1e-6)
+    sigma = parzen_bandwidth(rng.normal(0, 0.3, (3000, 1)), rng.normal(0, 0.3, (1000, 1)))
+    assert 0.03 < sigma < 0.3  # a 1-D N(0, 0.3²) wants a window well below its spread, as Silverman's rule (0.06) does
+
+
+@pytest.fixture(scope="module")
+def classifier_cache(tmp_path_factory):
+    """A cache folder holding the digits classifier (trained once for this module)."""
+    cache = tmp_path_factory.mktemp("classifier-cache")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XDG_CACHE_HOME", str(cache))
+        return cache, domain_classifier("digits")
+
+
+@pytest.fixture
+def digits_classifier(classifier_cache):
+    return classifier_cache[1]
+
+
+def test_domain_classifier_is_accurate_cached_and_gives_features(classifier_cache, digits, monkeypatch):
+    (_, _), (xt, yt) = digits
+    cache, digits_classifier = classifier_cache
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    assert (digits_classifier.predict(xt) == yt).mean() > 0.95
+    assert digits_classifier.features(xt[:7]).shape == (7, 128)
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("the cached classifier was retrained")
+
+    monkeypatch.setattr(DomainClassifier, "fit", no_training)
+    cached = domain_classifier("digits")
+    np.testing.assert_array_equal(cached.features(xt[:5]), digits_classifier.features(xt[:5]))
+
+
+def test_feature_distance_is_small_between_splits_and_rises_with_noise_and_blur(digits_classifier, digits):
+    (x, _), (xt, _) = digits
+    real = digits_classifier.features(x)
+    test = xt.astype(np.float32) / 255.0
+
+    def fd(images):
+        return frechet_distance(real, digits_classifier.features(np.clip(images, 0, 1).astype(np.float32)))
+
+    rng = np.random.default_rng(0)
+    noisy = [fd(test + s * rng.standard_normal(test.shape)) for s in (0.0, 0.1, 0.2, 0.4)]
+    blurred = [fd(gaussian_filter(test, sigma=(0, 0, s, s))) for s in (0.0, 0.5, 1.0, 2.0)]
+    assert all(a < b for a, b in zip(noisy, noisy[1:])), noisy
+    assert all(a < b for a, b in zip(blurred, blurred[1:])), blurred
+    assert noisy[0] < 0.2 * noisy[-1] and noisy[0] < 0.2 * blurred[-1]
+    quality = sample_quality(xt, "digits", reference=x, classifier=digits_classifier, kid_subsets=10)
+    assert set(quality) == {"fd", "kid", "kid_std", "precision", "recall"}
+    assert quality["fd"] == pytest.approx(noisy[0], rel=1e-6) and quality["precision"] > 0.8
