@@ -189,3 +189,4 @@ def test_eval_of_a_gan_measures_its_samples_on_the_domain_classifier(capsys, tmp
     metrics = json.loads((tmp_path / "gan" / "metrics.json").read_text())
     assert metrics["fd"] > 0 and 0 <= metrics["precision"] <= 1 and 0 <= metrics["recall"] <= 1
     assert "kid_std" in metrics and "fd" in out
+    assert 0.01 <= metrics["parzen_sigma"] <= 1 and np.isfinite(metrics["parzen_log_likelihood"])

@@ -27,6 +27,8 @@ from .metrics import (
     linear_probe_accuracy,
     mode_coverage,
     nearest_neighbours,
+    parzen_bandwidth,
+    parzen_log_likelihood,
     psnr,
     reconstruction_report,
     retrieval_precision,
@@ -36,6 +38,8 @@ from .models import GAN, VAE, DenoisingAutoencoder, DiscriminatorGenerator, Esti
 
 ADVERSARIAL = (GAN, DiscriminatorGenerator)  # they generate, but do not encode or reconstruct
 PROBE_ROWS = 10000  # training rows a linear probe / kNN is fitted on
+PARZEN_VALIDATION = 2000  # held-out training images the Parzen window's σ is chosen on
+PARZEN_SIGMAS = np.logspace(-2, 0, 13)
 
 
 def as_unit(images: np.ndarray) -> np.ndarray:
@@ -51,7 +55,8 @@ def evaluate(estimator: Estimator, x_test: np.ndarray, y_test: np.ndarray | None
     Reconstruction (MSE, BCE, PSNR, SSIM) for encoders; PSNR of corrupted images before and after for a
     denoising AE; ELBO (and with ``nll_samples`` the IWAE NLL) for a VAE; D's view of test images and samples,
     and mode coverage on toy mixtures, for GANs; with labels, linear-probe / kNN accuracy and precision@10
-    of the codes; with ``fd_samples`` and labelled images, Fréchet distance, KID and precision/recall of samples.
+    of the codes; with ``fd_samples`` and labelled images, Fréchet distance, KID and precision/recall of samples,
+    and (given ``x_train``) the Parzen-window log-likelihood of the test images under them.
     """
     metrics: dict[str, Any] = {"n": len(x_test)}
     if isinstance(estimator, ADVERSARIAL):
@@ -85,6 +90,10 @@ def evaluate(estimator: Estimator, x_test: np.ndarray, y_test: np.ndarray | None
     if fd_samples and hasattr(estimator, "sample") and len(estimator.input_shape_) == 3 and y_test is not None:
         samples = estimator.sample(fd_samples, random_state=1)
         metrics.update(sample_quality(samples, data_name, data_dir, reference=x_test))
+        if x_train is not None:  # the GAN paper's Parzen window: σ chosen on held-out training images (weak)
+            held_out = x_train[np.random.default_rng(0).permutation(len(x_train))[:PARZEN_VALIDATION]]
+            metrics["parzen_sigma"] = parzen_bandwidth(samples, held_out, PARZEN_SIGMAS)
+            metrics["parzen_log_likelihood"] = float(parzen_log_likelihood(samples, x_test, metrics["parzen_sigma"]).mean())
     return metrics
 
 
