@@ -20,7 +20,7 @@ import yaml
 from . import __version__, plots
 from ._io import atomic_write_bytes, atomic_write_json, atomic_write_text
 from .data import dataset_info, load_dataset
-from .engine import read_config
+from .engine import distributed, read_config
 from .errors import ConfigError, GenzooError
 from .models import (
     GAN,
@@ -210,9 +210,13 @@ def cmd_train(args) -> int:
                      "test": list(x_test.shape)},
             "command": ["genzoo", *sys.argv[1:]] if sys.argv[0].endswith("genzoo") else sys.argv}
     t0 = time.perf_counter()
+    if distributed.world_size_from_env() > 1 and isinstance(estimator, PCA):
+        raise ConfigError("pca has no training loop to spread over processes; run it without torchrun")
     estimator.fit(x_train, run_dir=args.out, resume=args.resume, quiet=quiet, run_info=info,
                   on_nonfinite=args.on_nonfinite)
     seconds = time.perf_counter() - t0
+    if distributed.rank() > 0:  # under torchrun, rank 0 alone evaluates, draws and reports
+        return 0
     summary = evaluate(estimator, x_test, data_name=args.data)
     draw_figures(estimator, args.out, x_test, y_test, f"{args.model} on {args.data}")
     print(f"trained {args.model} on {args.data} ({len(x_train)} images) in {seconds:.1f} s -> {args.out}")

@@ -23,13 +23,19 @@ FIGURES = "figures"
 
 
 class Run:
-    """A run folder opened for writing (use as a context manager to hold its lock)."""
+    """A run folder opened for writing (use as a context manager to hold its lock).
 
-    def __init__(self, path: str | os.PathLike) -> None:
+    ``write=False`` opens it for reading its checkpoint only (the other ranks of a distributed run): no lock.
+    """
+
+    def __init__(self, path: str | os.PathLike, write: bool = True) -> None:
         self.path = Path(path)
+        self.write = write
 
     # -- locking -------------------------------------------------------------------------------
     def __enter__(self) -> Run:
+        if not self.write:
+            return self
         try:
             self.path.mkdir(parents=True, exist_ok=True)
         except OSError as e:
@@ -56,6 +62,8 @@ class Run:
         raise CheckpointError(f"{self.path}: could not take the run folder's lock {lock}")
 
     def __exit__(self, *exc) -> None:
+        if not self.write:
+            return
         with contextlib.suppress(FileNotFoundError):
             (self.path / ".lock").unlink()
 

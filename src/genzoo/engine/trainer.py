@@ -21,6 +21,7 @@ from tqdm.auto import tqdm
 
 from ..data.batches import Batches
 from ..errors import CheckpointError, GenzooError, GenzooWarning
+from . import distributed
 from .checkpoint import load_state, save_state
 from .runs import Run
 
@@ -102,13 +103,21 @@ def train(
     :class:`TrainingStopped` (the last epoch's checkpoint is kept), ``"skip"`` drops the batch and counts it in the
     epoch's ``skipped_batches``. An objective may offer ``epoch_warnings(record) -> list[str]``: they are issued
     as :class:`GenzooWarning` and logged in the record.
+
+    Under torchrun every rank trains on a disjoint shard of each epoch's permutation, the modules of
+    ``objective.sync_modules()`` (default: ``modules()``) are wrapped in DistributedDataParallel (the objective
+    runs its forward passes through :func:`distributed.through`), logged losses are averaged over all ranks,
+    and rank 0 alone writes the run folder; every rank resumes from its checkpoint, whatever the number of ranks.
     """
-    data_gen = torch.Generator().manual_seed(seed)  # permutations (and binarization on CPU)
-    draw_gen = torch.Generator(device=device).manual_seed(seed + 1)  # noise drawn inside steps
+    rank, world = distributed.rank(), distributed.world_size()
+    writer = run is not None and rank == 0
+    quiet = quiet or rank > 0
+    data_gen = torch.Generator().manual_seed(seed)  # permutations (and binarization on CPU): the same on every rank
+    draw_gen = torch.Generator(device=device).manual_seed(seed + 1 + 1000 * rank)  # noise drawn inside steps
     modules = objective.modules()
     optimizers = objective.make_optimizers()
     batches = Batches(data, batch_size, shuffle=True, generator=data_gen, device=device, binarize=binarize,
-                      labels=labels)
+                      labels=labels, rank=rank, world_size=world)
     val_batches = None
     if val_data is not None:
         val_batches = Batches(val_data, 1024, shuffle=False, device=device, binarize=binarize, labels=val_labels,
@@ -128,10 +137,27 @@ def train(
             start, history = int(state["epoch"]), list(state["history"])
         except (KeyError, RuntimeError, ValueError, TypeError) as e:
             raise CheckpointError(f"{run.checkpoint_path}: does not fit this model ({e})") from None
-        run.truncate_metrics(start)
+        if rank > 0:  # the checkpoint holds rank 0's noise stream; the others start fresh, distinct ones
+            draw_gen.manual_seed(seed + 1 + 1000 * rank + start)
+        if writer:
+            run.truncate_metrics(start)
         if not quiet:
             print(f"resuming {run.path} after epoch {start}/{epochs}", file=sys.stderr)
 
+    if world > 1:
+        sync = objective.sync_modules() if hasattr(objective, "sync_modules") else modules
+        objective.replicas_ = distributed.replicate(sync)
+    try:
+        return _epochs(objective, batches, val_batches, optimizers, modules, data_gen, draw_gen, history, start,
+                       epochs, seed, run if writer else None, quiet, on_nonfinite, on_epoch)
+    finally:
+        if world > 1:
+            del objective.replicas_
+
+
+def _epochs(objective, batches, val_batches, optimizers, modules, data_gen, draw_gen, history, start, epochs, seed,
+            run, quiet, on_nonfinite, on_epoch) -> list[dict]:
+    """The epoch loop of :func:`train` (``run`` is None on ranks other than 0)."""
     for epoch in range(start, epochs):
         t0 = time.perf_counter()
         for m in modules.values():
@@ -157,10 +183,12 @@ def train(
             seen += n
             if step % 25 == 0 and not bar.disable:
                 bar.set_postfix({k: f"{v.item() / seen:.4g}" for k, v in sums.items()})
+        totals = distributed.all_sum({**sums, "_seen": torch.tensor(float(seen), device=batches.data.device)})
+        seen = totals.pop("_seen").item()
         if seen == 0:
             raise TrainingStopped(f"every batch of epoch {epoch + 1} had a non-finite loss or gradient: training "
                                   "diverged (try a lower learning rate)")
-        record = {"epoch": epoch + 1, **{f"train_{k}": v.item() / seen for k, v in sums.items()}}
+        record = {"epoch": epoch + 1, **{f"train_{k}": v.item() / seen for k, v in totals.items()}}
         if on_nonfinite == "skip":
             record["skipped_batches"] = skipped
         bad = [k for k, v in record.items() if isinstance(v, float) and not math.isfinite(v)]

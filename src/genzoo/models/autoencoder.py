@@ -15,6 +15,7 @@ import torch
 from sklearn.base import TransformerMixin
 from torch import Tensor, nn
 
+from ..engine import distributed
 from ..engine.trainer import Optimizers, backprop
 from ..errors import ConfigError
 from ..nets import ACTIVATIONS, ConvDecoder, ConvEncoder, MLPDecoder, MLPEncoder
@@ -145,7 +146,7 @@ class Autoencoder(TransformerMixin, NeuralEstimator):
         return {"loss": recon + penalty, "recon": recon, "penalty": penalty}
 
     def train_step(self, x: Tensor, optimizers: Optimizers, generator: torch.Generator) -> dict[str, Tensor]:
-        losses = self._losses(x, generator, corrupt=True)
+        losses = distributed.through(self, "main", lambda: self._losses(x, generator, corrupt=True))
         backprop(losses["loss"], optimizers["main"])
         return {k: v.detach() for k, v in losses.items()}
 

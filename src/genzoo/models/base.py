@@ -21,6 +21,7 @@ from torch import Tensor, nn
 from .. import __version__
 from .._io import atomic_write_bytes, atomic_write_json
 from ..data.batches import Batches, validation_split
+from ..engine import distributed
 from ..engine.runs import CONFIG, WEIGHTS, Run, read_config
 from ..engine.trainer import ON_NONFINITE, Optimizers, train
 from ..errors import CheckpointError, ConfigError
@@ -189,7 +190,8 @@ class NeuralEstimator(Estimator):
         data = self._fit_data(X)
         self.input_shape_ = tuple(data.shape[1:])
         self.n_features_in_ = int(np.prod(self.input_shape_))
-        self.device_ = resolve_device(self.device)
+        distributed.init()  # under torchrun: join the process group (a no-op otherwise)
+        self.device_ = distributed.local_device(resolve_device(self.device))
         labels = self._fit_labels(y, len(data))
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.random_state)
@@ -207,13 +209,15 @@ class NeuralEstimator(Estimator):
             self._before_training(data, False, quiet)
             self.history_ = train(self, data, **kwargs)
             return self
-        with Run(run_dir) as run:
+        writer = distributed.rank() == 0  # under torchrun, rank 0 alone writes the run folder
+        with Run(run_dir, write=writer) as run:
             resuming = run.resuming(resume)
-            if not resuming:
+            if not resuming and writer:
                 run.write_config(self.config(**(run_info or {})))
             self._before_training(data, resuming, quiet)
             self.history_ = train(self, data, run=run, **kwargs)
-            self.save(run.path, **(run_info or {}))
+            if writer:
+                self.save(run.path, **(run_info or {}))
         return self
 
     def _fit_data(self, X: Any) -> Tensor:

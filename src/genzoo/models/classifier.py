@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from sklearn.base import ClassifierMixin
 from torch import Tensor, nn
 
+from ..engine import distributed
 from ..engine.trainer import Optimizers, backprop
 from ..errors import ConfigError
 from ..validation import check_int
@@ -43,7 +44,7 @@ class Classifier(ClassifierMixin, NeuralEstimator):
         return F.cross_entropy(logits, y), (logits.argmax(1) == y).float().mean()
 
     def train_step(self, batch, optimizers: Optimizers, generator: torch.Generator) -> dict[str, Tensor]:
-        loss, acc = self._loss(batch)
+        loss, acc = distributed.through(self, "main", lambda: self._loss(batch))
         backprop(loss, optimizers["main"])
         return {"loss": loss.detach(), "accuracy": acc}
 

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from ..engine import distributed
 from ..engine.trainer import Optimizers, backprop
 from ..validation import check_choice, check_float, check_int, check_sizes
 from .adversarial import ARCHS, OUTPUTS, DiscriminatorMixin, build_discriminator, d_report, discriminator_loss
@@ -115,7 +116,8 @@ class DiscriminatorGenerator(DiscriminatorMixin, NeuralEstimator):
 
     def train_step(self, x: Tensor, optimizers: Optimizers, generator: torch.Generator) -> dict[str, Tensor]:
         negatives = self._climb(len(x), generator)
-        real_logits, fake_logits = self.module_.discriminator(x), self.module_.discriminator(negatives)
+        real_logits, fake_logits = distributed.through(
+            self, "main", lambda: (self.module_.discriminator(x), self.module_.discriminator(negatives)))
         loss = discriminator_loss(real_logits, fake_logits)
         backprop(loss, optimizers["main"])
         return d_report(loss, real_logits, fake_logits)

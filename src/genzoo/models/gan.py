@@ -14,6 +14,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from ..engine import distributed
 from ..engine.trainer import Optimizers, backprop
 from ..nets import InfoGANDecoder, MLPDecoder
 from ..validation import as_codes, check_choice, check_int, check_sizes
@@ -116,6 +117,10 @@ class GAN(DiscriminatorMixin, NeuralEstimator):
     def modules(self) -> dict[str, nn.Module]:
         return {"gan": self.module_}
 
+    def sync_modules(self) -> dict[str, nn.Module]:
+        """Under torchrun, D and G are replicated apart: each update uses all of one network's weights."""
+        return {"discriminator": self.module_.discriminator, "generator": self.module_.generator}
+
     def make_optimizers(self) -> Optimizers:
         def make(module: nn.Module) -> torch.optim.Optimizer:
             return make_optimizer(module.parameters(), self.optimizer, self.lr, self.weight_decay, betas=(0.5, 0.999))
@@ -131,14 +136,16 @@ class GAN(DiscriminatorMixin, NeuralEstimator):
         net = self.module_
         with torch.no_grad():
             fake = net.generate(self._noise(len(x), generator, x.device))
-        real_logits, fake_logits = net.discriminator(x), net.discriminator(fake)
+        real_logits, fake_logits = distributed.through(
+            self, "discriminator", lambda: (net.discriminator(x), net.discriminator(fake)))
         d_loss = discriminator_loss(real_logits, fake_logits)
         backprop(d_loss, optimizers["discriminator"])
         net.d_updates += 1
         if int(net.d_updates) % self.d_steps == 0:
             net.discriminator.requires_grad_(False)  # G's update needs no gradient for D's weights
-            g_loss = generator_loss(net.discriminator(net.generate(self._noise(len(x), generator, x.device))),
-                                    self.g_loss)
+            z = self._noise(len(x), generator, x.device)
+            g_loss = distributed.through(
+                self, "generator", lambda: generator_loss(net.discriminator(net.generate(z)), self.g_loss))
             backprop(g_loss, optimizers["generator"])
             net.discriminator.requires_grad_(True)
         return self._report(d_loss, real_logits, fake_logits)

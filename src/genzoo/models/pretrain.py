@@ -14,6 +14,7 @@ import torch
 from torch import Tensor, nn
 
 from ..data.batches import Batches
+from ..engine import distributed
 from ..engine.trainer import Optimizers, backprop, train
 from .base import INFERENCE_BATCH, make_optimizer
 from .losses import reconstruction_loss
@@ -43,7 +44,7 @@ class ShallowStage:
         return reconstruction_loss(out.view_as(x), x, self.loss).mean()
 
     def train_step(self, x: Tensor, optimizers: Optimizers, generator: torch.Generator) -> dict[str, Tensor]:
-        loss = self._loss(x)
+        loss = distributed.through(self, "stage", lambda: self._loss(x))
         backprop(loss, optimizers["main"])
         return {"loss": loss.detach()}
 

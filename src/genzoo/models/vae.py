@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from sklearn.base import TransformerMixin
 from torch import Tensor, nn
 
+from ..engine import distributed
 from ..engine.trainer import Optimizers, backprop
 from ..errors import ConfigError
 from ..nets import (
@@ -158,7 +159,7 @@ class VAE(TransformerMixin, NeuralEstimator):
         return {"loss": recon + self.beta * kl, "recon": recon, "kl": kl}
 
     def train_step(self, x: Tensor, optimizers: Optimizers, generator: torch.Generator) -> dict[str, Tensor]:
-        losses = self._losses(x, generator)
+        losses = distributed.through(self, "main", lambda: self._losses(x, generator))
         backprop(losses["loss"], optimizers["main"])
         return {k: v.detach() for k, v in losses.items()}
 

@@ -1,0 +1,88 @@
+"""Data-parallel training on PyTorch's own engine: ``torchrun`` + ``DistributedDataParallel``.
+
+Under ``torchrun --nproc-per-node N`` (``WORLD_SIZE`` > 1 in the environment), :func:`init` joins the
+process group once (NCCL on CUDA, gloo on the CPU). The engine then wraps each module an objective
+synchronises in a ``DistributedDataParallel`` and every rank takes a disjoint shard of each epoch's
+permutation. An objective computes its losses through :func:`through`, so that the forward pass runs
+inside DDP's ``forward`` (which is what lets DDP all-reduce the gradients during ``backward``); outside
+torchrun, :func:`through` just calls the function.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import torch
+import torch.distributed as dist
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel
+
+
+def world_size() -> int:
+    return dist.get_world_size() if dist.is_available() and dist.is_initialized() else 1
+
+
+def rank() -> int:
+    return dist.get_rank() if dist.is_available() and dist.is_initialized() else 0
+
+
+def world_size_from_env() -> int:
+    """The number of processes torchrun started (1 outside torchrun)."""
+    return int(os.environ.get("WORLD_SIZE", "1"))
+
+
+def init() -> None:
+    """Join the process group torchrun describes (``WORLD_SIZE``, ``RANK``, ``MASTER_ADDR``...), once."""
+    if world_size_from_env() <= 1 or not dist.is_available() or dist.is_initialized():
+        return
+    if torch.cuda.is_available():
+        torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
+        dist.init_process_group("nccl")
+    else:
+        dist.init_process_group("gloo")
+
+
+def local_device(device: torch.device) -> torch.device:
+    """On CUDA under torchrun, this process's GPU (``cuda:LOCAL_RANK``); otherwise ``device`` unchanged."""
+    if device.type == "cuda" and world_size() > 1:
+        return torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+    return device
+
+
+class Closure(nn.Module):
+    """Holds ``module`` (so DDP sees its parameters); ``forward(fn)`` runs ``fn()``, the objective's own forward."""
+
+    def __init__(self, module: nn.Module) -> None:
+        super().__init__()
+        self.module = module
+
+    def forward(self, fn: Callable[[], Any]) -> Any:
+        return fn()
+
+
+def replicate(modules: dict[str, nn.Module]) -> dict[str, DistributedDataParallel]:
+    """A DDP wrapper per module (parameters broadcast from rank 0 now, gradients averaged in each backward)."""
+    replicas = {}
+    for name, module in modules.items():
+        device = next(module.parameters()).device
+        ids = [device.index] if device.type == "cuda" else None
+        replicas[name] = DistributedDataParallel(Closure(module), device_ids=ids)
+    return replicas
+
+
+def through(objective: Any, name: str, fn: Callable[[], Any]) -> Any:
+    """``fn()`` (the forward pass of module ``name``), inside that module's DDP wrapper when there is one."""
+    replica = getattr(objective, "replicas_", {}).get(name)
+    return replica(fn) if replica is not None else fn()
+
+
+def all_sum(values: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Sum each tensor over the ranks (one collective for all of them); unchanged outside torchrun."""
+    if world_size() == 1 or not values:
+        return values
+    keys = list(values)
+    stacked = torch.stack([values[k].detach().float() for k in keys])
+    dist.all_reduce(stacked)
+    return dict(zip(keys, stacked))

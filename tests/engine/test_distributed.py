@@ -1,0 +1,58 @@
+"""torchrun + DistributedDataParallel on the CPU (gloo): 2 ranks × batch 64 follow 1 process × batch 128."""
+
+import subprocess
+import sys
+
+import numpy as np
+import torch
+
+from genzoo import load
+from genzoo.cli import main
+from genzoo.engine import read_metrics
+
+TORCHRUN = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2", "-m", "genzoo"]
+AE = ["train", "ae", "--data", "digits", "--epochs", "4", "--quiet", "--set", "hidden=[64]", "--latent-dim", "8"]
+
+
+def torchrun(*args):
+    done = subprocess.run([*TORCHRUN, *args], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done
+
+
+def test_two_ranks_follow_one_process_with_the_same_global_batch(tmp_path):
+    assert main([*AE, "--batch-size", "128", "--out", str(tmp_path / "one")]) == 0
+    done = torchrun(*AE, "--batch-size", "64", "--out", str(tmp_path / "two"))
+    assert done.stdout.count("trained ae") == 1  # rank 0 alone reports
+    one, two = read_metrics(tmp_path / "one"), read_metrics(tmp_path / "two")
+    for key in ("train_loss", "val_loss"):
+        np.testing.assert_allclose([r[key] for r in two], [r[key] for r in one], rtol=1e-5)
+    a, b = load(tmp_path / "one"), load(tmp_path / "two")
+    for name, weight in a.module_.state_dict().items():
+        torch.testing.assert_close(b.module_.state_dict()[name], weight, rtol=1e-4, atol=1e-5, msg=name)
+    for name in ("config.json", "model.safetensors", "metrics.jsonl", "checkpoint/last.safetensors",
+                 "figures/reconstructions.png"):
+        assert (tmp_path / "two" / name).is_file(), name
+    assert not (tmp_path / "two" / ".lock").exists()
+
+
+def test_a_gan_trains_under_ddp_and_resumes_with_another_number_of_processes(tmp_path):
+    gan = ["train", "gan", "--data", "digits", "--quiet", "--set", "hidden=[64]", "--out", str(tmp_path / "gan")]
+    torchrun(*gan, "--epochs", "1")
+    assert main([*gan, "--epochs", "2", "--resume"]) == 0  # 2 processes, then 1
+    torchrun(*gan, "--epochs", "3", "--resume")  # and 2 again
+    assert [r["epoch"] for r in read_metrics(tmp_path / "gan")] == [1, 2, 3]
+    assert load(tmp_path / "gan").sample(4).shape == (4, 1, 8, 8)
+
+
+def test_pca_refuses_torchrun(tmp_path):
+    done = subprocess.run([*TORCHRUN, "train", "pca", "--out", str(tmp_path / "p")], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode != 0 and "run it without torchrun" in done.stderr
+
+
+def test_outside_torchrun_nothing_is_distributed():
+    from genzoo.engine import distributed
+
+    assert distributed.world_size() == 1 and distributed.rank() == 0
+    assert distributed.through(object(), "main", lambda: 42) == 42
