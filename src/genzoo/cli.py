@@ -135,6 +135,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", help="a folder to look in first for dataset files (2-D scatter: the data beside)")
     p.set_defaults(func=cmd_sample)
 
+    p = sub.add_parser("bench", help="measure training and inference speed against this machine's matmul ceiling")
+    p.add_argument("--suite", choices=["quick", "full"], default="quick",
+                   help="quick: one epoch of 10,000 images per model (~2 min); full: 60,000, plus scaling (~15 min)")
+    p.add_argument("--out", default="benchmarks/results", help="folder for performance.json and performance.md")
+    p.add_argument("--images", type=int, help="training images per measured epoch (overrides the suite)")
+    p.add_argument("--models", nargs="+", help="only models whose name starts with these (e.g. vae-mlp gan)")
+    p.set_defaults(func=cmd_bench)
+
     p = sub.add_parser("demo", help="train on the embedded 8x8 digits and write a run folder with figures")
     p.add_argument("--out", default="runs/demo", help="the run folder (default: runs/demo)")
     p.add_argument("--quiet", action="store_true")
@@ -297,6 +305,16 @@ def cmd_sample(args) -> int:
     else:
         raise ConfigError(f"--out {args.out}: use a .png (a picture) or .npy (the array) file name")
     print(f"wrote {args.n} samples {tuple(samples.shape[1:])} to {out}")
+    return 0
+
+
+# -- bench ---------------------------------------------------------------------------------------
+def cmd_bench(args) -> int:
+    from .bench import markdown, run_suite
+
+    if args.images is not None and args.images < 64:
+        raise ConfigError(f"--images {args.images}: use at least 64")
+    print(markdown(run_suite(args.suite, args.out, images=args.images, models=args.models)))
     return 0
 
 

