@@ -14,6 +14,8 @@ from __future__ import annotations
 import multiprocessing
 import platform
 import resource
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -27,6 +29,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from ._io import atomic_write_json, atomic_write_text
 from .data import load_dataset
 from .data.batches import to_float
+from .engine.runs import read_metrics
 from .errors import ConfigError
 from .models import GAN, VAE, Autoencoder, NeuralEstimator
 
@@ -138,6 +141,43 @@ def measure(name: str, n_train: int, batch_size: int | None = None) -> dict[str,
     return row
 
 
+def optimizer_variants(repeats: int = 7, steps: int = 50) -> list[dict[str, Any]]:
+    """Milliseconds per training step of the MLP VAE (batch 128) with Adam's default (foreach) and fused kernels."""
+    x = to_float(torch.from_numpy(load_dataset("fashion-mnist", "train")[0][:128]))
+    rows = []
+    for fused in (False, True):
+        est = VAE(hidden=(400,), latent_dim=20, epochs=0, device="cpu").fit(x)
+        optimizers = {"main": torch.optim.Adam(est.module_.parameters(), lr=1e-3, fused=fused)}
+        gen = torch.Generator().manual_seed(0)
+        for _ in range(10):
+            est.train_step(x, optimizers, gen)
+        best = float("inf")
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            for _ in range(steps):
+                est.train_step(x, optimizers, gen)
+            best = min(best, (time.perf_counter() - t0) / steps)
+        name = "Adam, fused (genzoo's choice)" if fused else "Adam, foreach (PyTorch's default)"
+        rows.append({"optimizer": name, "ms_per_step": 1e3 * best})
+    return rows
+
+
+def ddp_epochs(processes: tuple[int, ...] = (1, 2), images: int = 60000) -> list[dict[str, Any]]:
+    """Seconds of one MLP-VAE epoch (global batch 128) under ``torchrun --nproc-per-node N``, from its metrics."""
+    rows = []
+    for n in processes:
+        with tempfile.TemporaryDirectory() as tmp:
+            cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", str(n), "-m",
+                   "genzoo", "train", "vae", "--data", "fashion-mnist", "--epochs", "2", "--quiet", "--batch-size",
+                   str(128 // n), "--set", "validation_fraction=0", "--out", f"{tmp}/run"]
+            subprocess.run(cmd, check=True, capture_output=True)
+            seconds = read_metrics(f"{tmp}/run")[-1]["seconds"]  # the second epoch: warm
+        threads = torch.get_num_threads() if n == 1 else 1  # torchrun sets OMP_NUM_THREADS=1 per process
+        rows.append({"processes": n, "threads_per_process": threads, "batch_per_process": 128 // n,
+                     "epoch_s": seconds, "images_per_s": images / seconds})
+    return rows
+
+
 def run_suite(suite: str, out_dir: str | Path, quiet: bool = False, images: int | None = None,
               models: list[str] | None = None) -> dict[str, Any]:
     """Measure every model (and, for ``full``, the scaling of the MLP VAE); write ``performance.{json,md}``.
@@ -162,7 +202,9 @@ def run_suite(suite: str, out_dir: str | Path, quiet: bool = False, images: int 
             scaling.append({"vary": "images", **measure(first, size)})
         for batch in (32, 64, 256, 512):
             scaling.append({"vary": "batch_size", **measure(first, n // 4, batch)})
-    results = {"suite": suite, "rows": rows, "scaling": scaling,
+    variants = optimizer_variants() if suite == "full" else []
+    ddp = ddp_epochs(images=n) if suite == "full" else []
+    results = {"suite": suite, "rows": rows, "scaling": scaling, "optimizers": variants, "ddp": ddp,
                "machine": f"{platform.machine()}, {torch.get_num_threads()} threads, torch {torch.__version__}"}
     out = Path(out_dir)
     atomic_write_json(out / "performance.json", results)
@@ -187,6 +229,13 @@ def markdown(results: dict[str, Any]) -> str:
                   "|---|---|---|---|---|---|"]
         lines += [f"| {r['vary']} | {r['images']} | {r['batch_size']} | {r['epoch_s']:.2f} | {r['images_per_s']:.0f} | "
                   f"{r['peak_rss_mib']:.0f} |" for r in results["scaling"]]
+    if results.get("optimizers"):
+        lines += ["", "| MLP VAE training step, batch 128 | ms/step |", "|---|---|"]
+        lines += [f"| {r['optimizer']} | {r['ms_per_step']:.2f} |" for r in results["optimizers"]]
+    if results.get("ddp"):
+        lines += ["", "| torchrun processes | threads each | batch each | s/epoch | images/s |", "|---|---|---|---|---|"]
+        lines += [f"| {r['processes']} | {r['threads_per_process']} | {r['batch_per_process']} | {r['epoch_s']:.2f} | "
+                  f"{r['images_per_s']:.0f} |" for r in results["ddp"]]
     lines += ["", "FLOPs counted with torch.utils.flop_counter.FlopCounterMode on one training step; the ceiling is "
               "the best fp32 2048×2048 torch.matmul in the same process; 'outside steps' is the share of the epoch "
               "spent outside the training steps (data, logging, checkpoint, set-up)."]
