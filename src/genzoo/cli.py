@@ -143,8 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--models", nargs="+", help="only models whose name starts with these (e.g. vae-mlp gan)")
     p.set_defaults(func=cmd_bench)
 
-    p = sub.add_parser("demo", help="train on the embedded 8x8 digits and write a run folder with figures")
-    p.add_argument("--out", default="runs/demo", help="the run folder (default: runs/demo)")
+    p = sub.add_parser("demo", help="PCA, AE, VAE and GAN on the embedded 8x8 digits, measured, in one report")
+    p.add_argument("--out", default="runs/demo", help="the folder for the four runs and report.html (default: runs/demo)")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_demo)
     return parser
