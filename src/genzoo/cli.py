@@ -102,6 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bars or per-epoch lines")
     p.add_argument("--on-nonfinite", choices=["stop", "skip"], default="stop",
                    help="a NaN/inf loss or gradient stops training (default) or drops the batch and counts it")
+    p.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
+                   help="bf16: mixed precision (bfloat16 autocast; meant for CUDA, weights stay float32)")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("eval", help="measure a trained run on its dataset's test split; writes RUN/metrics.json")
@@ -221,7 +223,7 @@ def cmd_train(args) -> int:
     if distributed.world_size_from_env() > 1 and isinstance(estimator, PCA):
         raise ConfigError("pca has no training loop to spread over processes; run it without torchrun")
     estimator.fit(x_train, run_dir=args.out, resume=args.resume, quiet=quiet, run_info=info,
-                  on_nonfinite=args.on_nonfinite)
+                  on_nonfinite=args.on_nonfinite, precision=args.precision)
     seconds = time.perf_counter() - t0
     if distributed.rank() > 0:  # under torchrun, rank 0 alone evaluates, draws and reports
         return 0

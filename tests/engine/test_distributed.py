@@ -56,3 +56,21 @@ def test_outside_torchrun_nothing_is_distributed():
 
     assert distributed.world_size() == 1 and distributed.rank() == 0
     assert distributed.through(object(), "main", lambda: 42) == 42
+
+
+def test_bf16_mixed_precision_trains_with_float32_weights(digits, tmp_path):
+    from types import SimpleNamespace
+
+    from genzoo import Autoencoder
+    from genzoo.engine import distributed
+
+    linear = torch.nn.Linear(4, 2)
+    mixed = SimpleNamespace(autocast_=("cpu", torch.bfloat16))
+    assert distributed.through(mixed, "main", lambda: linear(torch.ones(3, 4))).dtype == torch.bfloat16
+    (x, _), _ = digits
+    fp32 = Autoencoder(hidden=(64,), epochs=3).fit(x)
+    bf16 = Autoencoder(hidden=(64,), epochs=3).fit(x, run_dir=tmp_path / "bf16", precision="bf16")
+    losses = [r["train_loss"] for r in bf16.history_]
+    assert losses[-1] < losses[0] and losses != [r["train_loss"] for r in fp32.history_]
+    assert all(p.dtype == torch.float32 for p in load(tmp_path / "bf16").module_.parameters())
+    assert main(["train", "ae", "--out", str(tmp_path / "cli"), "--epochs", "1", "--precision", "bf16", "--quiet"]) == 0

@@ -10,6 +10,7 @@ torchrun, :func:`through` just calls the function.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
 from typing import Any
@@ -73,9 +74,12 @@ def replicate(modules: dict[str, nn.Module]) -> dict[str, DistributedDataParalle
 
 
 def through(objective: Any, name: str, fn: Callable[[], Any]) -> Any:
-    """``fn()`` (the forward pass of module ``name``), inside that module's DDP wrapper when there is one."""
+    """``fn()`` (the forward pass of module ``name``), inside that module's DDP wrapper when there is one,
+    and under ``torch.autocast`` when the engine trains in mixed precision (``objective.autocast_``)."""
     replica = getattr(objective, "replicas_", {}).get(name)
-    return replica(fn) if replica is not None else fn()
+    autocast = getattr(objective, "autocast_", None)  # (device type, dtype)
+    with torch.autocast(autocast[0], dtype=autocast[1]) if autocast else contextlib.nullcontext():
+        return replica(fn) if replica is not None else fn()
 
 
 def all_sum(values: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:

@@ -47,6 +47,7 @@ class Objective(Protocol):
 
 
 ON_NONFINITE = ("stop", "skip")
+PRECISIONS = ("fp32", "bf16")
 
 
 class NonFiniteStep(Exception):
@@ -92,6 +93,7 @@ def train(
     binarize: bool = False,
     on_epoch: Callable[[dict], None] | None = None,
     on_nonfinite: str = "stop",
+    precision: str = "fp32",
 ) -> list[dict]:
     """Train ``objective`` on ``data`` ``(N, ...)`` (uint8 or float) for ``epochs``; return one record per epoch.
 
@@ -103,6 +105,9 @@ def train(
     :class:`TrainingStopped` (the last epoch's checkpoint is kept), ``"skip"`` drops the batch and counts it in the
     epoch's ``skipped_batches``. An objective may offer ``epoch_warnings(record) -> list[str]``: they are issued
     as :class:`GenzooWarning` and logged in the record.
+
+    ``precision="bf16"`` runs the objective's forward passes (those it routes through :func:`distributed.through`)
+    under ``torch.autocast`` in bfloat16; weights, optimizer state and checkpoints stay float32.
 
     Under torchrun every rank trains on a disjoint shard of each epoch's permutation, the modules of
     ``objective.sync_modules()`` (default: ``modules()``) are wrapped in DistributedDataParallel (the objective
@@ -147,12 +152,15 @@ def train(
     if world > 1:
         sync = objective.sync_modules() if hasattr(objective, "sync_modules") else modules
         objective.replicas_ = distributed.replicate(sync)
+    if precision == "bf16":
+        objective.autocast_ = (device.type, torch.bfloat16)
     try:
         return _epochs(objective, batches, val_batches, optimizers, modules, data_gen, draw_gen, history, start,
                        epochs, seed, run if writer else None, quiet, on_nonfinite, on_epoch)
     finally:
-        if world > 1:
-            del objective.replicas_
+        for attribute in ("replicas_", "autocast_"):
+            if hasattr(objective, attribute):
+                delattr(objective, attribute)
 
 
 def _epochs(objective, batches, val_batches, optimizers, modules, data_gen, draw_gen, history, start, epochs, seed,

@@ -23,7 +23,7 @@ from .._io import atomic_write_bytes, atomic_write_json
 from ..data.batches import Batches, validation_split
 from ..engine import distributed
 from ..engine.runs import CONFIG, WEIGHTS, Run, read_config
-from ..engine.trainer import ON_NONFINITE, Optimizers, train
+from ..engine.trainer import ON_NONFINITE, PRECISIONS, Optimizers, train
 from ..errors import CheckpointError, ConfigError
 from ..validation import as_images, check_choice, check_float, check_int, resolve_device
 
@@ -178,15 +178,18 @@ class NeuralEstimator(Estimator):
 
     # -- fitting ---------------------------------------------------------------------------------
     def fit(self, X: Any, y: Any = None, *, run_dir: str | os.PathLike | None = None, resume: bool = False,
-            quiet: bool = True, run_info: dict[str, Any] | None = None, on_nonfinite: str = "stop") -> NeuralEstimator:
+            quiet: bool = True, run_info: dict[str, Any] | None = None, on_nonfinite: str = "stop",
+            precision: str = "fp32") -> NeuralEstimator:
         """Train on images ``X`` ``(N, C, H, W)`` or rows ``(N, D)`` (uint8, or float in [0, 1]).
 
         With ``run_dir``, the run folder gets ``config.json``, ``metrics.jsonl``, a checkpoint after every
         epoch and, at the end, ``model.safetensors``; ``resume=True`` continues from its last checkpoint.
         A non-finite loss or gradient stops training (``on_nonfinite="stop"``) or drops the batch (``"skip"``).
+        ``precision="bf16"`` trains with bfloat16 autocast (meant for CUDA; weights stay float32).
         """
         self._check_params()
         check_choice("on_nonfinite", on_nonfinite, ON_NONFINITE)
+        check_choice("precision", precision, PRECISIONS)
         data = self._fit_data(X)
         self.input_shape_ = tuple(data.shape[1:])
         self.n_features_in_ = int(np.prod(self.input_shape_))
@@ -204,7 +207,7 @@ class NeuralEstimator(Estimator):
                 labels, val_labels = labels[train_idx], labels[val_idx]
         kwargs = dict(epochs=self.epochs, batch_size=self.batch_size, device=self.device_, seed=self.random_state,
                       val_data=val, labels=labels, val_labels=val_labels, resume=resume, quiet=quiet,
-                      binarize=self.binarize, on_nonfinite=on_nonfinite)
+                      binarize=self.binarize, on_nonfinite=on_nonfinite, precision=precision)
         if run_dir is None:
             self._before_training(data, False, quiet)
             self.history_ = train(self, data, **kwargs)

@@ -38,9 +38,10 @@ class PCA(TransformerMixin, Estimator):
         check_int("n_components", self.n_components, 1)
 
     def fit(self, X: Any, y: Any = None, *, run_dir: str | os.PathLike | None = None, resume: bool = False,
-            quiet: bool = True, run_info: dict[str, Any] | None = None, on_nonfinite: str = "stop") -> PCA:
-        """Fit on ``X``; with ``run_dir``, also save the run folder (``resume``, ``quiet`` and ``on_nonfinite`` are
-        accepted for a uniform interface: PCA has no epochs)."""
+            quiet: bool = True, run_info: dict[str, Any] | None = None, on_nonfinite: str = "stop",
+            precision: str = "fp32") -> PCA:
+        """Fit on ``X``; with ``run_dir``, also save the run folder (``resume``, ``quiet``, ``on_nonfinite`` and
+        ``precision`` are accepted for a uniform interface: PCA has no epochs and works in float64)."""
         self._check_params()
         data = as_images(X)
         n, d = len(data), math.prod(data.shape[1:])
