@@ -104,13 +104,13 @@ def _measure(name: str, n_train: int, batch_size: int | None, ceiling: float) ->
 def _inference(est: NeuralEstimator, x: np.ndarray) -> dict[str, float]:
     """Images per second of encode / decode / sample (each on up to 10,000 images, best of 2)."""
     n = min(len(x), 10000)
-    jobs: dict[str, Callable[[], Any]] = {"sample_per_s": lambda: est.sample(n)}
+    jobs: dict[str, Callable[[], Any]] = {}
     if hasattr(est, "transform"):
         codes = est.transform(x[:n])
         jobs["encode_per_s"] = lambda: est.transform(x[:n])
         jobs["decode_per_s"] = lambda: est.inverse_transform(codes)
-    if not hasattr(est, "sample"):
-        del jobs["sample_per_s"]
+    if hasattr(est, "sample"):
+        jobs["sample_per_s"] = lambda: est.sample(n)
     rates = {}
     for key, job in jobs.items():
         best = float("inf")

@@ -271,11 +271,16 @@ def cmd_report(args) -> int:
     return 0
 
 
-def cmd_compare(args) -> int:
-    header, rows = compare_rows(args.runs)
+def print_table(header: list[str], rows: list[list[Any]], indent: str = "") -> None:
+    """Columns padded to their widest cell."""
     widths = [max(len(h), *(len(format_cell(r[i])) for r in rows)) for i, h in enumerate(header)]
     for line in (header, *rows):
-        print("  ".join(format_cell(v).ljust(w) for v, w in zip(line, widths)).rstrip())
+        print(indent + "  ".join(format_cell(v).ljust(w) for v, w in zip(line, widths)).rstrip())
+
+
+def cmd_compare(args) -> int:
+    header, rows = compare_rows(args.runs)
+    print_table(header, rows)
     if args.out:
         if not args.out.endswith((".md", ".html")):
             raise ConfigError(f"--out {args.out}: use a .md (Markdown) or .html file name")
@@ -353,9 +358,7 @@ def cmd_demo(args) -> int:
     shown = ["run", "mse", "psnr", "elbo", "linear_probe_accuracy", "fd", "precision", "recall"]
     table = [[row[header.index(k)] if k in header else "" for k in shown] for row in rows]
     print(f"trained and measured in {time.perf_counter() - t0:.1f} s; test split, 2-number codes:")
-    widths = [max(len(h), *(len(format_cell(r[i])) for r in table)) for i, h in enumerate(shown)]
-    for line in (shown, *table):
-        print("  " + "  ".join(format_cell(v).ljust(w) for v, w in zip(line, widths)).rstrip())
+    print_table(shown, table, indent="  ")
     a, b = two_classes(y_test)  # a 7 and a 9: the comparison of seed 003
     alphas = np.linspace(1, 0, 10, dtype=np.float32)[:, None]
     strips = {}

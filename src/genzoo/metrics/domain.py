@@ -19,7 +19,6 @@ from ..data.sources import cache_dir
 from ..errors import CheckpointError, ConfigError
 from ..models.base import Estimator, store_params
 from ..models.classifier import Classifier
-from ..validation import check_int
 
 FEATURES = 128
 VERSION = 1  # bump when the architecture or the training recipe changes: old caches are then not reused
@@ -46,10 +45,6 @@ class DomainClassifier(Classifier):
         device: str = "auto",
     ) -> None:
         store_params(self, locals())
-
-    def _check_params(self) -> None:
-        super()._check_params()
-        check_int("n_classes", self.n_classes, 2, allow_none=True)
 
     def _build(self, input_shape: tuple[int, ...]) -> nn.Sequential:
         if len(input_shape) != 3 or min(input_shape[1:]) < 4:

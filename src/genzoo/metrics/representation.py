@@ -11,12 +11,12 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from ..validation import as_images, check_int
+from ..validation import check_int
+from .samples import as_rows
 
 
 def _codes(x: Any, name: str) -> np.ndarray:
-    t = as_images(x, name, unit_range=False)
-    return (t.float() / 255.0 if t.dtype == torch.uint8 else t).flatten(1).numpy().astype(np.float64)
+    return as_rows(x, name).numpy()
 
 
 def _labels(y: Any, n: int, name: str) -> np.ndarray:

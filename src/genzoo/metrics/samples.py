@@ -19,14 +19,15 @@ from ..validation import as_images, check_float, check_int
 CHUNK = 2048  # rows per block of pairwise distances
 
 
-def _rows(x: Any, name: str) -> torch.Tensor:
+def as_rows(x: Any, name: str) -> torch.Tensor:
+    """Images or codes as float64 rows ``(N, D)``; uint8 images scaled to [0, 1]."""
     t = as_images(x, name, unit_range=False)
     return t.flatten(1).double() if t.dtype != torch.uint8 else t.flatten(1).double() / 255.0
 
 
 def frechet_distance(real: Any, fake: Any) -> float:
     """‖μ_r − μ_f‖² + Tr(Σ_r + Σ_f − 2(Σ_r Σ_f)^½) between Gaussians fitted to features ``(N, D)`` and ``(M, D)``."""
-    a, b = _rows(real, "real").numpy(), _rows(fake, "fake").numpy()
+    a, b = as_rows(real, "real").numpy(), as_rows(fake, "fake").numpy()
     mu_a, mu_b = a.mean(0), b.mean(0)
     cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
     vals, vecs = np.linalg.eigh(cov_a)
@@ -41,7 +42,7 @@ def kernel_inception_distance(real: Any, fake: Any, subsets: int = 100, subset_s
     """Unbiased MMD² with the kernel k(x, y) = (xᵀy / D + 1)³, averaged over random subsets; (mean, std)."""
     check_int("subsets", subsets, 1)
     check_int("subset_size", subset_size, 2)
-    a, b = _rows(real, "real"), _rows(fake, "fake")
+    a, b = as_rows(real, "real"), as_rows(fake, "fake")
     m = min(subset_size, len(a), len(b))
     d = a.shape[1]
     gen = torch.Generator().manual_seed(random_state)
@@ -76,7 +77,7 @@ def precision_recall(real: Any, fake: Any, k: int = 3) -> dict[str, float]:
     """Kynkäänniemi et al. 2019: each set's manifold is the union of balls reaching every row's k-th neighbour;
     precision = share of fake rows inside the real manifold, recall = share of real rows inside the fake one."""
     check_int("k", k, 1)
-    a, b = _rows(real, "real"), _rows(fake, "fake")
+    a, b = as_rows(real, "real"), as_rows(fake, "fake")
     if min(len(a), len(b)) <= k:
         raise ValueError(f"precision/recall with k={k} needs more than {k} rows in each set")
     return {"precision": float(_inside(b, a, _kth_neighbour_radius(a, k)).double().mean()),
@@ -87,7 +88,7 @@ def parzen_log_likelihood(samples: Any, test: Any, sigma: float) -> np.ndarray:
     """log p(x) ``(N,)`` in nats of each test row under a Gaussian Parzen window of width ``sigma`` on ``samples``:
     log (1/n) Σ_i N(x; s_i, σ²I). Images are compared as pixels in [0, 1]."""
     check_float("sigma", sigma, 0.0, low_open=True)
-    s, x = _rows(samples, "samples"), _rows(test, "test")
+    s, x = as_rows(samples, "samples"), as_rows(test, "test")
     d = s.shape[1]
     const = -math.log(len(s)) - 0.5 * d * math.log(2 * math.pi * sigma**2)
     s_sq = s.square().sum(1)

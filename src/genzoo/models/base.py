@@ -252,6 +252,11 @@ class NeuralEstimator(Estimator):
     def _device(self) -> torch.device:
         return next(self.module_.parameters()).device
 
+    def _generator(self, random_state: int | None) -> torch.Generator:
+        """A generator on the model's device seeded with ``random_state`` (default: the estimator's own)."""
+        seed = self.random_state if random_state is None else random_state
+        return torch.Generator(device=self._device()).manual_seed(seed)
+
     # -- saving ----------------------------------------------------------------------------------
     def _state_tensors(self) -> dict[str, Tensor]:
         return {f"module.{k}": v for k, v in self.module_.state_dict().items()}

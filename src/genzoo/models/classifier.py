@@ -26,6 +26,10 @@ class Classifier(ClassifierMixin, NeuralEstimator):
     Subclasses build the module (``_build``, where ``classes_`` is already set) and have ``n_classes``.
     """
 
+    def _check_params(self) -> None:
+        super()._check_params()
+        check_int("n_classes", self.n_classes, 2, allow_none=True)
+
     def _fit_labels(self, y: Any, n: int) -> Tensor:
         if y is None:
             raise ConfigError(f"{type(self).__name__}.fit needs labels y")
@@ -97,7 +101,6 @@ class EncoderClassifier(Classifier):
 
     def _check_params(self) -> None:
         super()._check_params()
-        check_int("n_classes", self.n_classes, 2, allow_none=True)
         if self.encoder is None:
             raise ConfigError("EncoderClassifier needs encoder=: a fitted autoencoder or the path of its run folder")
 

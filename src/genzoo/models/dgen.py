@@ -132,7 +132,6 @@ class DiscriminatorGenerator(DiscriminatorMixin, NeuralEstimator):
         """``n`` samples ``(n, *input_shape)``: noise climbed up D's logit, as in training."""
         self._check_fitted()
         check_int("n", n, 1)
-        seed = self.random_state if random_state is None else random_state
-        gen = torch.Generator(device=self._device()).manual_seed(seed)
+        gen = self._generator(random_state)
         self.module_.eval()
         return torch.cat([self._climb(min(1024, n - i), gen).cpu() for i in range(0, n, 1024)]).numpy()

@@ -178,6 +178,5 @@ class GAN(DiscriminatorMixin, NeuralEstimator):
         """``n`` samples ``(n, *input_shape)`` from G (images in [0, 1], or real-valued rows)."""
         self._check_fitted()
         check_int("n", n, 1)
-        seed = self.random_state if random_state is None else random_state
-        z = self._noise(n, torch.Generator(device=self._device()).manual_seed(seed), self._device())
+        z = self._noise(n, self._generator(random_state), self._device())
         return self.generate(z.cpu())

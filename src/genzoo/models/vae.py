@@ -167,10 +167,6 @@ class VAE(TransformerMixin, NeuralEstimator):
         return self._losses(x, generator)
 
     # -- scikit-learn surface --------------------------------------------------------------------
-    def _generator(self, random_state: int | None) -> torch.Generator:
-        seed = self.random_state if random_state is None else random_state
-        return torch.Generator(device=self._device()).manual_seed(seed)
-
     def transform(self, X: Any) -> np.ndarray:
         """Posterior means μ ``(N, latent_dim)``."""
         data = self._images(X)
