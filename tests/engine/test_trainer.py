@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from genzoo import Autoencoder, CheckpointError, load
+from genzoo import VAE, Autoencoder, CheckpointError, load
 from genzoo.cli import main
 from genzoo.engine import read_metrics
 from genzoo.engine.runs import Run
@@ -48,6 +48,27 @@ def test_resume_gives_the_weights_of_an_uninterrupted_run(digits, tmp_path):
     assert [r["epoch"] for r in read_metrics(tmp_path / "resumed")] == [1, 2, 3]
     loaded = load(tmp_path / "resumed")
     np.testing.assert_array_equal(loaded.transform(x[:50]), straight.transform(x[:50]))
+
+
+def test_a_conv_net_trains_channels_last_and_resumes_exactly(digits, tmp_path):
+    """Conv nets train in the channels-last layout on the CPU; the checkpoint holds the default layout, and the
+    resumed optimizer state must be put back in the parameters' layout (fused Adam pairs elements by memory order)."""
+    (x, _), _ = digits
+
+    def vae(epochs):
+        return VAE(arch="conv", latent_dim=2, batch_size=64, epochs=epochs, device="cpu")
+
+    straight = vae(3).fit(x, run_dir=tmp_path / "straight")
+    conv = straight.module_.encoder.net[2].weight  # (64, 32, 3, 3)
+    assert conv.is_contiguous(memory_format=torch.channels_last) and not conv.is_contiguous()
+    vae(1).fit(x, run_dir=tmp_path / "resumed")
+    resumed = vae(3).fit(x, run_dir=tmp_path / "resumed", resume=True)
+    assert _same(_weights(straight), _weights(resumed))
+    loaded = load(tmp_path / "resumed")
+    assert loaded.module_.encoder.net[2].weight.is_contiguous(memory_format=torch.channels_last)
+    codes = loaded.transform(x[:50])
+    assert codes.flags.c_contiguous
+    np.testing.assert_array_equal(codes, straight.transform(x[:50]))
 
 
 def test_run_folder_lock(tmp_path):

@@ -72,6 +72,18 @@ def backprop(loss: Tensor, optimizer: torch.optim.Optimizer) -> None:
     optimizer.step()
 
 
+def in_parameter_layout(optimizer: torch.optim.Optimizer) -> None:
+    """Give loaded optimizer state (e.g. Adam's moments) the memory layout of its parameter.
+
+    Checkpoints hold tensors in the default layout; a fused optimizer walks a channels-last parameter and its
+    state element by element in memory order, so mismatched layouts would pair the wrong elements.
+    """
+    for p, state in optimizer.state.items():
+        for key, value in state.items():
+            if isinstance(value, Tensor) and value.shape == p.shape and value.stride() != p.stride():
+                state[key] = torch.empty_like(p, dtype=value.dtype).copy_(value)
+
+
 class TrainingStopped(GenzooError):
     """Training cannot go on (a non-finite loss); the last good checkpoint is kept."""
 
@@ -137,6 +149,7 @@ def train(
                 module.load_state_dict(state["modules"][name])
             for name, opt in optimizers.items():
                 opt.load_state_dict(state["optimizers"][name])
+                in_parameter_layout(opt)
             data_gen.set_state(state["rng"]["data"])
             draw_gen.set_state(state["rng"]["draw"])
             start, history = int(state["epoch"]), list(state["history"])

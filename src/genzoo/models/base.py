@@ -198,7 +198,7 @@ class NeuralEstimator(Estimator):
         labels = self._fit_labels(y, len(data))
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.random_state)
-            self.module_ = self._build(self.input_shape_).to(self.device_)
+            self.module_ = place(self._build(self.input_shape_), self.device_)
         val = val_labels = None
         if self.validation_fraction > 0 and len(data) >= 10:
             train_idx, val_idx = validation_split(len(data), self.validation_fraction, self.random_state)
@@ -242,7 +242,7 @@ class NeuralEstimator(Estimator):
         with torch.inference_mode():
             for x in Batches(data, INFERENCE_BATCH, shuffle=False, device=self._device()):
                 outs.append(fn(x).cpu())
-        return torch.cat(outs).numpy()
+        return torch.cat(outs).contiguous().numpy()  # conv outputs may come in the channels-last layout
 
     def _images(self, X: Any, name: str = "X") -> Tensor:
         """``X`` checked against the fitted input shape."""
@@ -267,7 +267,7 @@ class NeuralEstimator(Estimator):
         self.module_ = self._build(self.input_shape_)
         state = {k.removeprefix("module."): v for k, v in tensors.items() if k.startswith("module.")}
         self.module_.load_state_dict(state)
-        self.module_.to(self.device_).eval()
+        place(self.module_, self.device_).eval()
 
 
 def store_params(estimator: BaseEstimator, params: dict[str, Any]) -> None:
@@ -275,6 +275,16 @@ def store_params(estimator: BaseEstimator, params: dict[str, Any]) -> None:
     for name, value in params.items():
         if name not in ("self", "__class__"):
             setattr(estimator, name, value)
+
+
+def place(module: nn.Module, device: torch.device) -> nn.Module:
+    """Move ``module`` to ``device``; on the CPU, a module with convolutions also goes to the channels-last layout
+    (oneDNN's fast path: 1.2-1.5x faster training steps for the conv VAE, conv AE and domain classifier, no change
+    for the conv GAN; see ``genzoo bench``). Checkpoints and saved weights stay in the default layout."""
+    module.to(device)
+    if device.type == "cpu" and any(isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)) for m in module.modules()):
+        module.to(memory_format=torch.channels_last)
+    return module
 
 
 def make_optimizer(params, name: str, lr: float, weight_decay: float = 0.0, momentum: float = 0.9,
