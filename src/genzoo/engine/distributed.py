@@ -10,6 +10,7 @@ torchrun, :func:`through` just calls the function.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 from collections.abc import Callable
@@ -35,7 +36,8 @@ def world_size_from_env() -> int:
 
 
 def init() -> None:
-    """Join the process group torchrun describes (``WORLD_SIZE``, ``RANK``, ``MASTER_ADDR``...), once."""
+    """Join the process group torchrun describes (``WORLD_SIZE``, ``RANK``, ``MASTER_ADDR``...), once;
+    leave it when the process exits."""
     if world_size_from_env() <= 1 or not dist.is_available() or dist.is_initialized():
         return
     if torch.cuda.is_available():
@@ -43,6 +45,14 @@ def init() -> None:
         dist.init_process_group("nccl")
     else:
         dist.init_process_group("gloo")
+    atexit.register(leave)
+
+
+def leave() -> None:
+    """Destroy the process group, as PyTorch asks before exit: a process group torn down by the interpreter's
+    own exit can abort the process ("terminate called without an active exception") while a peer still runs."""
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
 
 
 def local_device(device: torch.device) -> torch.device:
