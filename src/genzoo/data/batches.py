@@ -61,10 +61,10 @@ class Batches:
         order = order.to(self.data.device)
         for i in range(len(self)):
             idx = order[i * self.batch_size : (i + 1) * self.batch_size]
-            x = to_float(self.data[idx])
+            x = to_float(self.data.index_select(0, idx))  # ~10x faster than self.data[idx] on the CPU
             if self.binarize:
                 x = torch.bernoulli(x, generator=self.generator if x.device.type == "cpu" else None)
-            yield x if self.labels is None else (x, self.labels[idx])
+            yield x if self.labels is None else (x, self.labels.index_select(0, idx))
 
 
 def validation_split(n: int, fraction: float, seed: int = 0) -> tuple[Tensor, Tensor]:
