@@ -51,9 +51,9 @@ class DomainClassifier(Classifier):
             raise ConfigError(f"the domain classifier needs images (C, H, W) with H, W >= 4, got {input_shape}")
         c, h, w = input_shape
         features = nn.Sequential(
-            nn.Conv2d(c, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Flatten(), nn.Linear(64 * (h // 4) * (w // 4), FEATURES), nn.ReLU(),
+            nn.Conv2d(c, 32, 3, padding=1), nn.ReLU(inplace=True), nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(inplace=True), nn.MaxPool2d(2),
+            nn.Flatten(), nn.Linear(64 * (h // 4) * (w // 4), FEATURES), nn.ReLU(inplace=True),
         )
         return nn.Sequential(features, nn.Linear(FEATURES, len(self.classes_)))
 

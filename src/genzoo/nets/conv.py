@@ -38,7 +38,7 @@ def check_image_shape(shape: Sequence[int]) -> None:
 
 
 def _conv(c_in: int, c_out: int, act: str) -> list[nn.Module]:
-    return [nn.Conv2d(c_in, c_out, 3, padding=1), make_activation(act)]
+    return [nn.Conv2d(c_in, c_out, 3, padding=1), make_activation(act, inplace=True)]
 
 
 class ConvEncoder(nn.Module):
@@ -59,7 +59,7 @@ class ConvEncoder(nn.Module):
         layers.append(nn.Flatten())
         self.feature_shape = (chans[-1], pooled_sizes(h)[-1], pooled_sizes(w)[-1])
         if latent_dim is not None:
-            layers += [nn.Linear(math.prod(self.feature_shape), latent_dim), make_activation(out_activation)]
+            layers += [nn.Linear(math.prod(self.feature_shape), latent_dim), make_activation(out_activation, inplace=True)]
         self.out_dim = latent_dim or math.prod(self.feature_shape)
         self.net = nn.Sequential(*layers)
 
@@ -78,7 +78,7 @@ class ConvDecoder(nn.Module):
         feature_shape = (ENCODER_CHANNELS[-1], hs[-1], ws[-1])
         layers: list[nn.Module] = []
         if latent_dim is not None:
-            layers += [nn.Linear(latent_dim, math.prod(feature_shape)), make_activation(activation)]
+            layers += [nn.Linear(latent_dim, math.prod(feature_shape)), make_activation(activation, inplace=True)]
         layers.append(nn.Unflatten(1, feature_shape))
         layers += _conv(8, 8, activation)
         for c_in, c_out, size in ((8, 8, (hs[2], ws[2])), (8, 16, (hs[1], ws[1])), (16, 16, (hs[0], ws[0]))):
@@ -100,9 +100,9 @@ class StridedConvEncoder(nn.Module):
         super().__init__()
         c, h, w = _check_divisible(input_shape, 4)
         self.net = nn.Sequential(
-            nn.Conv2d(c, 32, 3, stride=2, padding=1), nn.ReLU(),
-            nn.Conv2d(32, 64, 3, stride=2, padding=1), nn.ReLU(),
-            nn.Flatten(), nn.Linear(64 * (h // 4) * (w // 4), dense), nn.ReLU(),
+            nn.Conv2d(c, 32, 3, stride=2, padding=1), nn.ReLU(inplace=True),
+            nn.Conv2d(32, 64, 3, stride=2, padding=1), nn.ReLU(inplace=True),
+            nn.Flatten(), nn.Linear(64 * (h // 4) * (w // 4), dense), nn.ReLU(inplace=True),
             nn.Linear(dense, out_dim),
         )
 
@@ -120,10 +120,10 @@ class TransposedConvDecoder(nn.Module):
         super().__init__()
         c, h, w = _check_divisible(output_shape, 4)
         self.net = nn.Sequential(
-            nn.Linear(in_dim, 64 * (h // 4) * (w // 4)), nn.ReLU(),
+            nn.Linear(in_dim, 64 * (h // 4) * (w // 4)), nn.ReLU(inplace=True),
             nn.Unflatten(1, (64, h // 4, w // 4)),
-            nn.ConvTranspose2d(64, 64, 3, stride=2, padding=1, output_padding=1), nn.ReLU(),
-            nn.ConvTranspose2d(64, 32, 3, stride=2, padding=1, output_padding=1), nn.ReLU(),
+            nn.ConvTranspose2d(64, 64, 3, stride=2, padding=1, output_padding=1), nn.ReLU(inplace=True),
+            nn.ConvTranspose2d(64, 32, 3, stride=2, padding=1, output_padding=1), nn.ReLU(inplace=True),
             nn.ConvTranspose2d(32, c, 3, padding=1),
         )
 
@@ -150,9 +150,9 @@ class InfoGANEncoder(nn.Module):
         super().__init__()
         c, h, w = _check_divisible(input_shape, 4)
         self.net = nn.Sequential(
-            nn.Conv2d(c, 64, 4, stride=2, padding=1), nn.LeakyReLU(0.2),
-            nn.Conv2d(64, 128, 4, stride=2, padding=1), nn.BatchNorm2d(128), nn.LeakyReLU(0.2),
-            nn.Flatten(), nn.Linear(128 * (h // 4) * (w // 4), 1024), nn.BatchNorm1d(1024), nn.LeakyReLU(0.2),
+            nn.Conv2d(c, 64, 4, stride=2, padding=1), nn.LeakyReLU(0.2, inplace=True),
+            nn.Conv2d(64, 128, 4, stride=2, padding=1), nn.BatchNorm2d(128), nn.LeakyReLU(0.2, inplace=True),
+            nn.Flatten(), nn.Linear(128 * (h // 4) * (w // 4), 1024), nn.BatchNorm1d(1024), nn.LeakyReLU(0.2, inplace=True),
             nn.Linear(1024, out_dim),
         )
 
@@ -170,10 +170,10 @@ class InfoGANDecoder(nn.Module):
         super().__init__()
         c, h, w = _check_divisible(output_shape, 4)
         self.net = nn.Sequential(
-            nn.Linear(in_dim, 1024), nn.BatchNorm1d(1024), nn.ReLU(),
-            nn.Linear(1024, 128 * (h // 4) * (w // 4)), nn.BatchNorm1d(128 * (h // 4) * (w // 4)), nn.ReLU(),
+            nn.Linear(in_dim, 1024), nn.BatchNorm1d(1024), nn.ReLU(inplace=True),
+            nn.Linear(1024, 128 * (h // 4) * (w // 4)), nn.BatchNorm1d(128 * (h // 4) * (w // 4)), nn.ReLU(inplace=True),
             nn.Unflatten(1, (128, h // 4, w // 4)),
-            nn.ConvTranspose2d(128, 64, 4, stride=2, padding=1), nn.BatchNorm2d(64), nn.ReLU(),
+            nn.ConvTranspose2d(128, 64, 4, stride=2, padding=1), nn.BatchNorm2d(64), nn.ReLU(inplace=True),
             nn.ConvTranspose2d(64, c, 4, stride=2, padding=1),
         )
 
