@@ -5,9 +5,10 @@ import json
 import numpy as np
 import torch
 
-from genzoo import VAE
-from genzoo.bench import matmul_ceiling, step_flops
+from genzoo import VAE, Autoencoder
+from genzoo.bench import PHASES, PhaseClock, matmul_ceiling, step_flops, variants
 from genzoo.cli import main
+from genzoo.data.batches import Batches
 
 
 def test_flops_of_the_mlp_vae_match_the_closed_form():
@@ -24,5 +25,32 @@ def test_bench_cli_writes_json_and_markdown(tmp_path, fashion, capsys):
     row = json.loads((tmp_path / "performance.json").read_text())["rows"][0]
     assert row["images"] == 512 and row["images_per_s"] > 0 and 0 < row["share_of_ceiling"] < 1.5
     assert 0 <= row["outside_steps_share"] < 1 and row["peak_rss_mib"] > 50
-    assert "| vae-mlp 784-400-20" in (tmp_path / "performance.md").read_text()
+    # the profile: every phase seen (the instrumentation reached the engine), and the phases make up the epoch
+    assert all(row[k] > 0 for k in PHASES if k != "data_share") and row["data_share"] >= 0
+    assert row["backward_share"] > 0.1 and row["optimizer_share"] > 0.01
+    assert abs(sum(row[k] for k in PHASES) - 1) < 1e-9
+    assert row["outside_steps_share"] == row["data_share"] + row["other_share"]
+    md = (tmp_path / "performance.md").read_text()
+    assert "| vae-mlp 784-400-20" in md and "| where an epoch goes |" in md
     assert main(["bench", "--models", "nothing", "--out", str(tmp_path)]) == 2
+
+
+def test_the_phase_clock_sees_every_phase_and_puts_everything_back(digits):
+    (x, _), _ = digits
+    iter_before, backward_before = Batches.__iter__, torch.autograd.backward
+    ae = Autoencoder(hidden=(32,), epochs=2, validation_fraction=0)
+    with PhaseClock(ae) as clock:
+        ae.fit(x)
+    assert all(v > 0 for v in clock.seconds.values()), clock.seconds
+    assert clock.seconds["backward"] + clock.seconds["optimizer"] < clock.seconds["steps"]
+    assert Batches.__iter__ is iter_before and torch.autograd.backward is backward_before
+    assert "train_step" not in vars(ae)
+    shares = clock.shares(clock.seconds["steps"] + clock.seconds["data"] + 0.01)
+    assert abs(sum(shares[k] for k in PHASES) - 1) < 1e-9 and shares["other_share"] > 0
+
+
+def test_variants_are_timed_in_turns_against_the_default(fashion):
+    rows = variants(["gan-conv infoGAN-like, batch 64"], rounds=1, seconds=0.0)
+    assert [r["variant"] for r in rows] == ["contiguous layout (PyTorch's default)",
+                                           "channels-last layout (genzoo's choice)"]
+    assert rows[0]["speedup"] == 1.0 and all(0 < r["ms_per_step"] < 1e5 and r["steps"] >= 2 for r in rows)

@@ -24,12 +24,14 @@ from typing import Any
 
 import numpy as np
 import torch
+from torch.optim.optimizer import register_optimizer_step_post_hook, register_optimizer_step_pre_hook
 from torch.utils.flop_counter import FlopCounterMode
 
 from ._io import atomic_write_json, atomic_write_text
 from .data import load_dataset
-from .data.batches import to_float
+from .data.batches import Batches, to_float
 from .engine.runs import read_metrics
+from .engine.trainer import Optimizers
 from .errors import ConfigError
 from .models import GAN, VAE, Autoencoder, NeuralEstimator
 
@@ -39,6 +41,7 @@ MODELS: dict[str, Callable[[], NeuralEstimator]] = {
     "ae-mlp 784-128-784 (default), batch 128": lambda: Autoencoder(),
     "gan-conv infoGAN-like, batch 64": lambda: GAN(arch="conv", noise_dim=62, batch_size=64),
 }
+PHASES = ("data_share", "forward_share", "backward_share", "optimizer_share", "other_share")
 SUITES = {"quick": 10000, "full": 60000}  # training images per measured epoch
 
 
@@ -66,6 +69,71 @@ def step_flops(est: NeuralEstimator, x: torch.Tensor) -> tuple[float, float]:
     return train, counter.get_total_flops() / len(x)
 
 
+class PhaseClock:
+    """Where one ``fit`` spends its time: fetching batches, forward passes, backward passes, optimizer steps.
+
+    Bench-only instrumentation while the context is open: ``Batches.__iter__`` (data), the estimator's
+    ``train_step`` (whole steps), ``torch.autograd.backward`` (every ``loss.backward()``) and PyTorch's global
+    optimizer-step hooks. The forward share is a step's time less its backward passes and optimizer steps (it
+    holds the loss, the noise draws, zeroing the gradients and the finite-gradient check).
+    """
+
+    def __init__(self, estimator: NeuralEstimator) -> None:
+        self.estimator = estimator
+        self.seconds = {"data": 0.0, "steps": 0.0, "backward": 0.0, "optimizer": 0.0}
+
+    def _timed(self, phase: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def timed(*args, **kwargs):
+            t0 = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self.seconds[phase] += time.perf_counter() - t0
+        return timed
+
+    def __enter__(self) -> PhaseClock:
+        clock, batches_iter = self, Batches.__iter__
+
+        def timed_iter(batches: Batches):
+            it = batches_iter(batches)
+            while True:
+                t0 = time.perf_counter()
+                batch = next(it, None)
+                clock.seconds["data"] += time.perf_counter() - t0
+                if batch is None:
+                    return
+                yield batch
+
+        self._restore = (Batches.__iter__, torch.autograd.backward)
+        Batches.__iter__ = timed_iter
+        torch.autograd.backward = self._timed("backward", torch.autograd.backward)
+        self.estimator.train_step = self._timed("steps", self.estimator.train_step)  # the engine calls this one
+        self._hooks = (register_optimizer_step_pre_hook(self._step_begins),
+                       register_optimizer_step_post_hook(self._step_ended))
+        return self
+
+    def _step_begins(self, *_: Any) -> None:
+        self._began = time.perf_counter()
+
+    def _step_ended(self, *_: Any) -> None:
+        self.seconds["optimizer"] += time.perf_counter() - self._began
+
+    def __exit__(self, *exc: Any) -> None:
+        Batches.__iter__, torch.autograd.backward = self._restore
+        del self.estimator.train_step
+        for hook in self._hooks:
+            hook.remove()
+
+    def shares(self, total: float) -> dict[str, float]:
+        """Each phase's share of ``total`` seconds; ``other`` is set-up, validation, logging and checkpoints."""
+        s = self.seconds
+        forward = s["steps"] - s["backward"] - s["optimizer"]
+        other = total - s["steps"] - s["data"]
+        return {"data_share": s["data"] / total, "forward_share": forward / total,
+                "backward_share": s["backward"] / total, "optimizer_share": s["optimizer"] / total,
+                "other_share": other / total, "outside_steps_share": (s["data"] + other) / total}
+
+
 def _measure(name: str, n_train: int, batch_size: int | None, ceiling: float) -> dict[str, Any]:
     torch.manual_seed(0)
     x, _ = load_dataset("fashion-mnist", "train")
@@ -74,28 +142,17 @@ def _measure(name: str, n_train: int, batch_size: int | None, ceiling: float) ->
     est.set_params(epochs=1, validation_fraction=0.0, device="cpu")
     if batch_size is not None:
         est.set_params(batch_size=batch_size)
-    inside = [0.0]
-    original = est.train_step
-
-    def timed_step(*args, **kwargs):
-        t0 = time.perf_counter()
-        out = original(*args, **kwargs)
-        inside[0] += time.perf_counter() - t0
-        return out
-
-    est.train_step = timed_step  # instance attribute: the engine calls it, the class is untouched
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, PhaseClock(est) as clock:
         t0 = time.perf_counter()
         est.fit(x, run_dir=Path(tmp) / "run")
         total = time.perf_counter() - t0
-    del est.train_step
     sample = to_float(torch.from_numpy(x[: est.batch_size]))
     train_flops, forward_flops = step_flops(est, sample)
     per_s = n_train / total
     row = {"model": name, "images": n_train, "batch_size": est.batch_size, "epoch_s": total,
            "images_per_s": per_s, "train_mflop_per_image": train_flops / 1e6,
            "forward_mflop_per_image": forward_flops / 1e6, "gflop_per_s": train_flops * per_s / 1e9,
-           "share_of_ceiling": train_flops * per_s / 1e9 / ceiling, "outside_steps_share": 1 - inside[0] / total,
+           "share_of_ceiling": train_flops * per_s / 1e9 / ceiling, **clock.shares(total),
            "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
     row.update(_inference(est, x))
     return row
@@ -141,24 +198,80 @@ def measure(name: str, n_train: int, batch_size: int | None = None) -> dict[str,
     return row
 
 
-def optimizer_variants(repeats: int = 7, steps: int = 50) -> list[dict[str, Any]]:
-    """Milliseconds per training step of the MLP VAE (batch 128) with Adam's default (foreach) and fused kernels."""
-    x = to_float(torch.from_numpy(load_dataset("fashion-mnist", "train")[0][:128]))
+def _foreach_adam(est: NeuralEstimator) -> Optimizers:
+    """PyTorch's default Adam (foreach kernels) instead of genzoo's fused one."""
+    return {"main": torch.optim.Adam(est.module_.parameters(), lr=est.lr)}
+
+
+def _contiguous(est: NeuralEstimator) -> None:
+    """The default (contiguous) memory layout instead of genzoo's channels-last one for conv nets."""
+    for module in est.modules().values():
+        module.to(memory_format=torch.contiguous_format)
+
+
+def _compiled(est: NeuralEstimator) -> None:
+    """``torch.compile`` on the encoder and the decoder (the default inductor backend)."""
+    est.module_.encoder = torch.compile(est.module_.encoder)
+    est.module_.decoder = torch.compile(est.module_.decoder)
+
+
+# (model, variant, set-up, optimizers): each variant against genzoo's choice for that model
+VARIANTS: list[tuple[str, str, Callable[[NeuralEstimator], None] | None,
+                     Callable[[NeuralEstimator], Optimizers] | None]] = [
+    ("vae-mlp 784-400-20, batch 128", "Adam, foreach kernels (PyTorch's default)", None, _foreach_adam),
+    ("vae-mlp 784-400-20, batch 128", "Adam, fused kernel (genzoo's choice)", None, None),
+    ("vae-mlp 784-400-20, batch 128", "fused Adam + torch.compile", _compiled, None),
+    ("vae-conv keras-io, latent 2, batch 128", "contiguous layout (PyTorch's default)", _contiguous, None),
+    ("vae-conv keras-io, latent 2, batch 128", "channels-last layout (genzoo's choice)", None, None),
+    ("vae-conv keras-io, latent 2, batch 128", "channels-last + torch.compile", _compiled, None),
+    ("gan-conv infoGAN-like, batch 64", "contiguous layout (PyTorch's default)", _contiguous, None),
+    ("gan-conv infoGAN-like, batch 64", "channels-last layout (genzoo's choice)", None, None),
+]
+
+
+def variants(chosen: list[str] | None = None, rounds: int = 5, seconds: float = 0.5) -> list[dict[str, Any]]:
+    """Milliseconds per training step of each variant in ``VARIANTS`` (of the models in ``chosen``, default all).
+
+    The variants of one model are timed in turns (``rounds`` rounds of about ``seconds`` each), so that a noisy
+    machine slows them alike; each keeps its best round. The first step (where torch.compile compiles) is
+    timed apart.
+    """
+    images = to_float(torch.from_numpy(load_dataset("fashion-mnist", "train")[0][:128]))
     rows = []
-    for fused in (False, True):
-        est = VAE(hidden=(400,), latent_dim=20, epochs=0, device="cpu").fit(x)
-        optimizers = {"main": torch.optim.Adam(est.module_.parameters(), lr=1e-3, fused=fused)}
-        gen = torch.Generator().manual_seed(0)
-        for _ in range(10):
-            est.train_step(x, optimizers, gen)
-        best = float("inf")
-        for _ in range(repeats):
+    for name in dict.fromkeys(m for m, *_ in VARIANTS):
+        if chosen is not None and name not in chosen:
+            continue
+        runs = []
+        for model, label, setup, optimizers in VARIANTS:
+            if model != name:
+                continue
+            est = MODELS[name]()
+            x = images[: est.batch_size]
+            est.set_params(epochs=0, device="cpu").fit(x)
+            if setup is not None:
+                setup(est)
+            opts = optimizers(est) if optimizers is not None else est.make_optimizers()
+            gen = torch.Generator().manual_seed(0)
             t0 = time.perf_counter()
-            for _ in range(steps):
-                est.train_step(x, optimizers, gen)
-            best = min(best, (time.perf_counter() - t0) / steps)
-        name = "Adam, fused (genzoo's choice)" if fused else "Adam, foreach (PyTorch's default)"
-        rows.append({"optimizer": name, "ms_per_step": 1e3 * best})
+            est.train_step(x, opts, gen)
+            first = time.perf_counter() - t0
+            for _ in range(2):
+                est.train_step(x, opts, gen)
+            t0 = time.perf_counter()
+            est.train_step(x, opts, gen)
+            steps = max(2, round(seconds / (time.perf_counter() - t0)))
+            runs.append((label, first, lambda est=est, x=x, opts=opts, gen=gen: est.train_step(x, opts, gen)))
+            rows.append({"model": name, "variant": label, "first_step_s": first, "ms_per_step": float("inf"),
+                         "steps": steps})
+        mine = rows[-len(runs):]
+        for _ in range(rounds):
+            for row, (_, _, step) in zip(mine, runs):
+                t0 = time.perf_counter()
+                for _ in range(row["steps"]):
+                    step()
+                row["ms_per_step"] = min(row["ms_per_step"], 1e3 * (time.perf_counter() - t0) / row["steps"])
+        for row in mine:
+            row["speedup"] = mine[0]["ms_per_step"] / row["ms_per_step"]
     return rows
 
 
@@ -202,9 +315,9 @@ def run_suite(suite: str, out_dir: str | Path, quiet: bool = False, images: int 
             scaling.append({"vary": "images", **measure(first, size)})
         for batch in (32, 64, 256, 512):
             scaling.append({"vary": "batch_size", **measure(first, n // 4, batch)})
-    variants = optimizer_variants() if suite == "full" else []
+    timed_variants = variants(chosen) if suite == "full" else []
     ddp = ddp_epochs(images=n) if suite == "full" else []
-    results = {"suite": suite, "rows": rows, "scaling": scaling, "optimizers": variants, "ddp": ddp,
+    results = {"suite": suite, "rows": rows, "scaling": scaling, "variants": timed_variants, "ddp": ddp,
                "machine": f"{platform.machine()}, {torch.get_num_threads()} threads, torch {torch.__version__}"}
     out = Path(out_dir)
     atomic_write_json(out / "performance.json", results)
@@ -224,20 +337,28 @@ def markdown(results: dict[str, Any]) -> str:
             f"{100 * r['outside_steps_share']:.1f}% | {r['peak_rss_mib']:.0f} | "
             + " | ".join(f"{r[k]:.0f}" if k in r else "-" for k in ("encode_per_s", "decode_per_s", "sample_per_s"))
             + " |")
+    lines += ["", "| where an epoch goes | data | forward + loss | backward | optimizer | other (set-up, logging, "
+              "checkpoint) |", "|---|---|---|---|---|---|"]
+    lines += [f"| {r['model']} | " + " | ".join(f"{100 * r[k]:.1f}%" for k in PHASES) + " |"
+              for r in results["rows"] if "data_share" in r]
     if results["scaling"]:
         lines += ["", "| MLP VAE, varying | images | batch | s/epoch | images/s | peak RSS MiB |",
                   "|---|---|---|---|---|---|"]
         lines += [f"| {r['vary']} | {r['images']} | {r['batch_size']} | {r['epoch_s']:.2f} | {r['images_per_s']:.0f} | "
                   f"{r['peak_rss_mib']:.0f} |" for r in results["scaling"]]
-    if results.get("optimizers"):
-        lines += ["", "| MLP VAE training step, batch 128 | ms/step |", "|---|---|"]
-        lines += [f"| {r['optimizer']} | {r['ms_per_step']:.2f} |" for r in results["optimizers"]]
+    if results.get("variants"):
+        lines += ["", "| model | variant | ms/step | speed-up | first step s |", "|---|---|---|---|---|"]
+        lines += [f"| {r['model']} | {r['variant']} | {r['ms_per_step']:.2f} | {r['speedup']:.2f}× | "
+                  f"{r['first_step_s']:.2f} |" for r in results["variants"]]
     if results.get("ddp"):
         lines += ["", "| torchrun processes | threads each | batch each | s/epoch | images/s |", "|---|---|---|---|---|"]
         lines += [f"| {r['processes']} | {r['threads_per_process']} | {r['batch_per_process']} | {r['epoch_s']:.2f} | "
                   f"{r['images_per_s']:.0f} |" for r in results["ddp"]]
     lines += ["", "FLOPs counted with torch.utils.flop_counter.FlopCounterMode on one training step; the ceiling is "
               "the best fp32 2048×2048 torch.matmul in the same process; 'outside steps' is the share of the epoch "
-              "spent outside the training steps (data, logging, checkpoint, set-up)."]
+              "spent outside the training steps (data, logging, checkpoint, set-up). Where an epoch goes: measured by "
+              "timing batch fetches, training steps, backward passes and optimizer steps in the same run (forward + "
+              "loss is a step less its backward and optimizer parts). Variants: training steps of one model timed "
+              "in turns on one batch; speed-up against the model's first row; the first step includes compiling."]
     return "\n".join(lines) + "\n"
 
