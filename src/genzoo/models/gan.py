@@ -141,7 +141,7 @@ class GAN(DiscriminatorMixin, NeuralEstimator):
         d_loss = discriminator_loss(real_logits, fake_logits)
         backprop(d_loss, optimizers["discriminator"])
         net.d_updates += 1
-        if int(net.d_updates) % self.d_steps == 0:
+        if self.d_steps == 1 or int(net.d_updates) % self.d_steps == 0:  # no host sync in the default case
             net.discriminator.requires_grad_(False)  # G's update needs no gradient for D's weights
             z = self._noise(len(x), generator, x.device)
             g_loss = distributed.through(
