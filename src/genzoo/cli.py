@@ -225,8 +225,11 @@ def cmd_train(args) -> int:
     estimator.fit(x_train, run_dir=args.out, resume=args.resume, quiet=quiet, run_info=info,
                   on_nonfinite=args.on_nonfinite, precision=args.precision)
     seconds = time.perf_counter() - t0
-    if distributed.rank() > 0:  # under torchrun, rank 0 alone evaluates, draws and reports
-        return 0
+    if distributed.world_size() > 1:  # under torchrun: training is over; rank 0 alone evaluates, draws and reports
+        worker = distributed.rank() > 0
+        distributed.leave()
+        if worker:
+            distributed.exit_worker()
     summary = evaluate(estimator, x_test, data_name=args.data)
     draw_figures(estimator, args.out, x_test, y_test, f"{args.model} on {args.data}")
     print(f"trained {args.model} on {args.data} ({len(x_train)} images) in {seconds:.1f} s -> {args.out}")

@@ -1,5 +1,6 @@
 """torchrun + DistributedDataParallel on the CPU (gloo): 2 ranks × batch 64 follow 1 process × batch 128."""
 
+import os
 import subprocess
 import sys
 
@@ -15,8 +16,10 @@ AE = ["train", "ae", "--data", "digits", "--epochs", "4", "--quiet", "--set", "h
 
 
 def torchrun(*args):
-    done = subprocess.run([*TORCHRUN, *args], capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-3000:]
+    # faulthandler: a rank that dies on a signal prints every thread's Python stack
+    env = {**os.environ, "PYTHONFAULTHANDLER": "1"}
+    done = subprocess.run([*TORCHRUN, *args], capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr[-8000:]
     return done
 
 
