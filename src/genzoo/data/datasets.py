@@ -194,7 +194,7 @@ def _read_images(files: list[Path], image_size) -> np.ndarray:
             with Image.open(p) as im:
                 im.load()
                 pictures.append(im.copy())
-        except (UnidentifiedImageError, OSError, SyntaxError) as e:
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError) as e:
             raise DatasetError(f"{p}: not a readable image ({e})") from None
     gray = all(im.mode in ("1", "L", "I;16", "I", "F") for im in pictures)
     mode = "L" if gray else "RGB"
