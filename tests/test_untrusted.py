@@ -83,6 +83,13 @@ def test_fuzzed_weights_and_checkpoints(saved_run, tmp_path_factory, data):
 @given(config=st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
                            lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner,
                                                                                          max_size=3), max_leaves=10))
+# what the fuzzer found before (each once a traceback): a non-string model or device, non-mapping params or
+# fitted facts, a malformed input shape
+@example(config={"model": 1})
+@example(config={"device": 0})
+@example(config=[])
+@example(config={"input_shape": [0]})
+@example(config={"input_shape": "x"})
 def test_fuzzed_configs(saved_run, tmp_path_factory, config):
     run = _copy(saved_run, tmp_path_factory.mktemp("fuzz"))
     original = json.loads((run / "config.json").read_text())
@@ -94,6 +101,7 @@ def test_fuzzed_configs(saved_run, tmp_path_factory, config):
 
 @FUZZ
 @given(data=st.binary(max_size=1024), suffix=st.sampled_from([".json", ".yaml"]))
+@example(data=b"\xff", suffix=".yaml")  # not UTF-8
 def test_fuzzed_config_files(tmp_path_factory, data, suffix):
     path = tmp_path_factory.mktemp("cfg") / f"c{suffix}"
     path.write_bytes(data)
@@ -114,6 +122,7 @@ def test_fuzzed_npz_files(tmp_path_factory, data):
 @given(arrays=st.dictionaries(st.sampled_from(["x", "y", "x_test", "y_test", "other"]),
                               st.tuples(st.sampled_from(["u1", "f4", "i8", "f8", "b1"]),
                                         st.lists(st.integers(0, 5), min_size=0, max_size=4)), max_size=4))
+@example(arrays={"x": ("u1", [0, 28, 28])})  # zero images
 def test_fuzzed_npz_arrays(tmp_path_factory, arrays):
     path = tmp_path_factory.mktemp("npz") / "d.npz"
     buffer = io.BytesIO()
