@@ -38,7 +38,7 @@ def world_size_from_env() -> int:
 
 def init() -> None:
     """Join the process group torchrun describes (``WORLD_SIZE``, ``RANK``, ``MASTER_ADDR``...), once;
-    leave it when the process exits."""
+    destroy it when the process exits."""
     if world_size_from_env() <= 1 or not dist.is_available() or dist.is_initialized():
         return
     if torch.cuda.is_available():
@@ -46,13 +46,20 @@ def init() -> None:
         dist.init_process_group("nccl")
     else:
         dist.init_process_group("gloo")
-    atexit.register(leave)
+    atexit.register(_destroy)
 
 
 def leave() -> None:
-    """Wait for every rank, then destroy the process group (also registered to run at exit)."""
+    """At the end of training: wait for every rank, then destroy the process group."""
     if dist.is_available() and dist.is_initialized():
         dist.barrier()
+        _destroy()
+
+
+def _destroy() -> None:
+    """Destroy the process group if it is still there (at exit: no barrier, since a rank leaving on an error must
+    not wait for peers that will never come; torchrun then stops them)."""
+    if dist.is_available() and dist.is_initialized():
         dist.destroy_process_group()
 
 
