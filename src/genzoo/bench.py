@@ -276,6 +276,32 @@ VARIANTS: list[tuple[str, str, Callable[[NeuralEstimator], None] | None,
 ]
 
 
+def _variant(name: str, label: str, setup: Callable[[NeuralEstimator], None] | None,
+             optimizers: Callable[[NeuralEstimator], Optimizers] | None, images: torch.Tensor,
+             seconds: float) -> tuple[dict[str, Any], Callable[[], Any]]:
+    """One variant of model ``name``, set up and warmed: its row (first-step time, steps per round) and its step."""
+    est = MODELS[name]()
+    x = images[: est.batch_size]
+    est.set_params(epochs=0, device="cpu").fit(x)
+    if setup is not None:
+        setup(est)
+    opts = optimizers(est) if optimizers is not None else est.make_optimizers()
+    gen = torch.Generator().manual_seed(0)
+
+    def step() -> None:
+        est.train_step(x, opts, gen)
+
+    t0 = time.perf_counter()
+    step()
+    first = time.perf_counter() - t0
+    for _ in range(2):
+        step()
+    t0 = time.perf_counter()
+    step()
+    steps = max(2, round(seconds / (time.perf_counter() - t0)))
+    return {"model": name, "variant": label, "first_step_s": first, "ms_per_step": float("inf"), "steps": steps}, step
+
+
 def variants(chosen: list[str] | None = None, rounds: int = 5, seconds: float = 0.5) -> list[dict[str, Any]]:
     """Milliseconds per training step of each variant in ``VARIANTS`` (of the models in ``chosen``, default all).
 
@@ -288,37 +314,17 @@ def variants(chosen: list[str] | None = None, rounds: int = 5, seconds: float = 
     for name in dict.fromkeys(m for m, *_ in VARIANTS):
         if chosen is not None and name not in chosen:
             continue
-        runs = []
-        for model, label, setup, optimizers in VARIANTS:
-            if model != name:
-                continue
-            est = MODELS[name]()
-            x = images[: est.batch_size]
-            est.set_params(epochs=0, device="cpu").fit(x)
-            if setup is not None:
-                setup(est)
-            opts = optimizers(est) if optimizers is not None else est.make_optimizers()
-            gen = torch.Generator().manual_seed(0)
-            t0 = time.perf_counter()
-            est.train_step(x, opts, gen)
-            first = time.perf_counter() - t0
-            for _ in range(2):
-                est.train_step(x, opts, gen)
-            t0 = time.perf_counter()
-            est.train_step(x, opts, gen)
-            steps = max(2, round(seconds / (time.perf_counter() - t0)))
-            runs.append((label, first, lambda est=est, x=x, opts=opts, gen=gen: est.train_step(x, opts, gen)))
-            rows.append({"model": name, "variant": label, "first_step_s": first, "ms_per_step": float("inf"),
-                         "steps": steps})
-        mine = rows[-len(runs):]
+        timed = [_variant(name, label, setup, opts, images, seconds) for model, label, setup, opts in VARIANTS
+                 if model == name]
         for _ in range(rounds):
-            for row, (_, _, step) in zip(mine, runs):
+            for row, step in timed:
                 t0 = time.perf_counter()
                 for _ in range(row["steps"]):
                     step()
                 row["ms_per_step"] = min(row["ms_per_step"], 1e3 * (time.perf_counter() - t0) / row["steps"])
-        for row in mine:
-            row["speedup"] = mine[0]["ms_per_step"] / row["ms_per_step"]
+        for row, _ in timed:
+            row["speedup"] = timed[0][0]["ms_per_step"] / row["ms_per_step"]
+            rows.append(row)
     return rows
 
 
