@@ -1,12 +1,20 @@
 """VAE likelihoods and latent-space figures on full MNIST (and Fashion-MNIST).
 
     python benchmarks/vae.py [--epochs 50] [--k 5000] [--datasets mnist fashion-mnist]
+    python benchmarks/vae.py --reproduce [--minutes 15] [--curve 5 10] [--eval-images 2000]
 
 Trains the MLP VAE 784-400-20 on dynamically binarized training images and reports, on the test
 split binarized once with a fixed seed, the ELBO and the importance-weighted NLL (k samples) in nats,
 beside the published figures. Also trains 2-D VAE and AE models on MNIST for the manifold figure
 (decodes of a 20×20 grid over N(0, I) quantiles) and the 7 → 9 interpolation, AE and VAE side by side.
 Writes benchmarks/results/vae.{json,md} and docs/vae-manifold.png, docs/interpolation.png.
+
+--reproduce: Burda et al. 2015's setting on dynamically binarized MNIST — their net (784-200-200-50, tanh),
+their 8-stage learning-rate schedule fitted into the budget — trained as a VAE (ELBO) and as an IWAE (k = 5),
+each for ``--minutes`` of training on this machine (the epochs are set from the first epoch's time). The test
+NLL (IWAE bound, k = 5,000) of the first ``--curve-images`` test images is measured as training passes each of
+the ``--curve`` minutes (evaluation time not counted), and at the end on ``--eval-images`` test images.
+Writes benchmarks/results/vae-reproduce.{json,md}.
 """
 
 from __future__ import annotations
@@ -22,10 +30,12 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from provenance import footer, provenance
 from scipy.stats import norm
 
 from genzoo import VAE, Autoencoder, load_dataset
 from genzoo.data import binarize
+from genzoo.engine import Hooks
 from genzoo.plots import mosaic
 
 ROOT = Path(__file__).resolve().parent
@@ -76,6 +86,72 @@ def figures(data_dir, epochs):
     plt.close(fig)
 
 
+BURDA_NET = {"hidden": (200, 200), "activation": "tanh", "latent_dim": 50, "binarize": True, "lr_schedule": "burda"}
+REPRODUCE = {"VAE (ELBO)": {"objective": "elbo", "k": 1}, "IWAE, k = 5": {"objective": "iwae", "k": 5}}
+PUBLISHED_NLL = {"VAE (ELBO)": 86.76, "IWAE, k = 5": 85.54}  # Burda et al. 2015, Table 1, one stochastic layer
+
+
+class Curve(Hooks):
+    """Measures the test NLL as training passes each of ``minutes`` of training time (its own time excluded)."""
+
+    def __init__(self, vae: VAE, test: np.ndarray, minutes: list[float], k: int) -> None:
+        self.vae, self.test, self.k, self.todo = vae, test, k, sorted(minutes)
+        self.trained, self.points, self._t0 = 0.0, [], 0.0
+
+    def begin(self, phase: str) -> None:
+        if phase == "epoch":
+            self._t0 = time.perf_counter()
+
+    def end(self, phase: str) -> None:
+        if phase != "epoch":
+            return
+        self.trained += time.perf_counter() - self._t0
+        while self.todo and self.trained >= 60 * self.todo[0]:
+            nll = -float(self.vae.log_likelihood(self.test, k=self.k).mean())
+            self.points.append({"minutes": self.todo.pop(0), "trained_min": round(self.trained / 60, 2), "nll": nll})
+            print("curve", self.points[-1], flush=True)
+
+
+def reproduce(data_dir: str, minutes: float, curve: list[float], curve_images: int, eval_images: int, k: int) -> dict:
+    (x, _), (xt, _) = (load_dataset("mnist", s, data_dir) for s in ("train", "test"))
+    test = binarize(xt, random_state=0)
+    rows = []
+    for name, objective in REPRODUCE.items():
+        probe = VAE(**BURDA_NET, **objective, epochs=1, batch_size=100, validation_fraction=0.0)
+        t0 = time.perf_counter()
+        probe.fit(x)
+        epochs = max(1, int(60 * minutes / (time.perf_counter() - t0)))
+        vae = VAE(**BURDA_NET, **objective, epochs=epochs, batch_size=100, validation_fraction=0.0)
+        hooks = Curve(vae, test[:curve_images], [m for m in curve if m < minutes], k)
+        vae.fit(x, hooks=hooks)
+        t0 = time.perf_counter()
+        nll = -float(vae.log_likelihood(test[:eval_images], k=k).mean())
+        row = {"model": name, **objective, "epochs": epochs, "train_min": round(hooks.trained / 60, 1),
+               "test_elbo": float(vae.score(test[:eval_images])), "test_nll": nll, "eval_images": eval_images,
+               "k": k, "eval_s": round(time.perf_counter() - t0), "curve": hooks.points,
+               "curve_images": curve_images, "published_nll": PUBLISHED_NLL[name]}
+        rows.append(row)
+        print(row, flush=True)
+    return {"rows": rows, "setting": {**BURDA_NET, "batch_size": 100, "lr": 1e-3, "optimizer": "adam"},
+            "provenance": provenance()}
+
+
+def reproduce_markdown(results: dict) -> str:
+    lines = ["| model | epochs | training | test ELBO | test NLL (k = 5,000) | NLL during training "
+             "(first images of the test split) | Burda et al. 2015 (3,280 epochs) |", "|---|---|---|---|---|---|---|"]
+    for r in results["rows"]:
+        curve = "; ".join(f"{p['minutes']:g} min: {p['nll']:.2f}" for p in r["curve"]) or "-"
+        lines.append(f"| {r['model']} | {r['epochs']} | {r['train_min']} min | {r['test_elbo']:.2f} | "
+                     f"**{r['test_nll']:.2f}** ({r['eval_images']} images) | {curve} ({r['curve_images']} images) | "
+                     f"{r['published_nll']} |")
+    s = results["setting"]
+    lines += ["", f"Dynamically binarized MNIST; the test images binarized once (seed 0). Net 784-200-200-50 "
+              f"({s['activation']}), batch {s['batch_size']}, Adam {s['lr']}, Burda et al.'s learning-rate stages "
+              "fitted into the epochs. NLL: minus the IWAE bound with k = 5,000, in nats.", "",
+              footer(results["provenance"])]
+    return "\n".join(lines) + "\n"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--epochs", type=int, default=50)
@@ -83,7 +159,18 @@ def main():
     parser.add_argument("--datasets", nargs="+", default=["mnist", "fashion-mnist"])
     parser.add_argument("--figure-epochs", type=int, default=10, help="0 skips the latent-space figures")
     parser.add_argument("--data-dir", default=str(ROOT.parent.parent / "shared" / "data"))
+    parser.add_argument("--reproduce", action="store_true", help="Burda et al.'s VAE and IWAE on a time budget")
+    parser.add_argument("--minutes", type=float, default=15, help="--reproduce: training minutes per model")
+    parser.add_argument("--curve", type=float, nargs="+", default=[5, 10], help="--reproduce: minutes to measure at")
+    parser.add_argument("--curve-images", type=int, default=1000)
+    parser.add_argument("--eval-images", type=int, default=10000)
     args = parser.parse_args()
+    if args.reproduce:
+        results = reproduce(args.data_dir, args.minutes, args.curve, args.curve_images, args.eval_images, args.k)
+        (ROOT / "results" / "vae-reproduce.json").write_text(json.dumps(results, indent=1))
+        (ROOT / "results" / "vae-reproduce.md").write_text(reproduce_markdown(results))
+        print(reproduce_markdown(results))
+        return
     new = [likelihood(d, args.data_dir, args.epochs, args.k) for d in args.datasets]
     if args.figure_epochs:
         figures(args.data_dir, args.figure_epochs)

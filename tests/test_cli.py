@@ -146,7 +146,7 @@ def test_eval_writes_metrics_and_iwae(capsys, tmp_path):
     assert "nll_iwae" in out
     assert run(capsys, "train", "pca", "--out", str(tmp_path / "p"))[0] == 0
     code, _, err = run(capsys, "eval", str(tmp_path / "p"), "--nll-samples", "5")
-    assert code == 2 and "--nll-samples is for VAE runs" in err
+    assert code == 2 and "--nll-samples is for models with a likelihood (vae)" in err
     code, _, err = run(capsys, "eval", str(tmp_path / "nothing"))
     assert code == 2 and "no such run folder" in err
 

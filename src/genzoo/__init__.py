@@ -1,7 +1,6 @@
 """genzoo: the classic unsupervised deep generative models, trained, inspected and measured on real images."""
 
-__version__ = "0.1.0"
-
+from ._version import __version__
 from .data import load_dataset, toy
 from .errors import CheckpointError, ConfigError, DatasetError, GenzooError
 from .models import (
@@ -13,6 +12,7 @@ from .models import (
     DenoisingAutoencoder,
     DiscriminatorGenerator,
     EncoderClassifier,
+    LinearAutoencoder,
     SparseAutoencoder,
     load,
 )
@@ -30,6 +30,7 @@ __all__ = [
     "DiscriminatorGenerator",
     "EncoderClassifier",
     "GenzooError",
+    "LinearAutoencoder",
     "SparseAutoencoder",
     "__version__",
     "load",

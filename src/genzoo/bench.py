@@ -24,16 +24,15 @@ from typing import Any
 
 import numpy as np
 import torch
-from torch.optim.optimizer import register_optimizer_step_post_hook, register_optimizer_step_pre_hook
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_map
 from torch.utils.flop_counter import FlopCounterMode
 
 from ._io import atomic_write_json, atomic_write_text
 from .data import load_dataset
-from .data.batches import Batches, to_float
+from .data.batches import to_float
 from .engine.runs import read_metrics
-from .engine.trainer import Optimizers
+from .engine.step import Hooks, Optimizers, Stepper
 from .errors import ConfigError
 from .models import GAN, VAE, Autoencoder, NeuralEstimator
 
@@ -61,76 +60,38 @@ def matmul_ceiling(n: int = 2048, repeats: int = 8) -> float:
 
 def step_flops(est: NeuralEstimator, x: torch.Tensor) -> tuple[float, float]:
     """FLOPs per image of one training step (forward, backward, optimizer) and of one forward pass (eval_step)."""
-    optimizers = est.make_optimizers()
+    stepper = Stepper(est, est.make_optimizers())
     gen = torch.Generator().manual_seed(0)
     with FlopCounterMode(display=False) as counter:
-        est.train_step(x, optimizers, gen)
+        stepper.step(x, gen)
     train = counter.get_total_flops() / len(x)
     with FlopCounterMode(display=False) as counter, torch.no_grad():
         est.eval_step(x, gen)
     return train, counter.get_total_flops() / len(x)
 
 
-class PhaseClock:
-    """Where one ``fit`` spends its time: fetching batches, forward passes, backward passes, optimizer steps.
-
-    Bench-only instrumentation while the context is open: ``Batches.__iter__`` (data), the estimator's
-    ``train_step`` (whole steps), ``torch.autograd.backward`` (every ``loss.backward()``) and PyTorch's global
-    optimizer-step hooks. The forward share is a step's time less its backward passes and optimizer steps (it
-    holds the loss, the noise draws, zeroing the gradients and the finite-gradient check).
+class PhaseClock(Hooks):
+    """Where one ``fit`` spends its time, from the engine's hooks (``fit(..., hooks=clock)``): fetching batches,
+    whole training steps, their backward passes and their optimizer steps. The forward share is a step's time less
+    its backward passes and optimizer steps (it holds the loss, the noise draws, zeroing the gradients and the
+    finite-gradient check).
     """
 
-    def __init__(self, estimator: NeuralEstimator) -> None:
-        self.estimator = estimator
-        self.seconds = {"data": 0.0, "steps": 0.0, "backward": 0.0, "optimizer": 0.0}
+    def __init__(self) -> None:
+        self.seconds = {"epoch": 0.0, "data": 0.0, "step": 0.0, "backward": 0.0, "optimizer": 0.0}
+        self._began: dict[str, float] = {}
 
-    def _timed(self, phase: str, fn: Callable[..., Any]) -> Callable[..., Any]:
-        def timed(*args, **kwargs):
-            t0 = time.perf_counter()
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                self.seconds[phase] += time.perf_counter() - t0
-        return timed
+    def begin(self, phase: str) -> None:
+        self._began[phase] = time.perf_counter()
 
-    def __enter__(self) -> PhaseClock:
-        clock, batches_iter = self, Batches.__iter__
-
-        def timed_iter(batches: Batches):
-            it = batches_iter(batches)
-            while True:
-                t0 = time.perf_counter()
-                batch = next(it, None)
-                clock.seconds["data"] += time.perf_counter() - t0
-                if batch is None:
-                    return
-                yield batch
-
-        self._restore = (Batches.__iter__, torch.autograd.backward)
-        Batches.__iter__ = timed_iter
-        torch.autograd.backward = self._timed("backward", torch.autograd.backward)
-        self.estimator.train_step = self._timed("steps", self.estimator.train_step)  # the engine calls this one
-        self._hooks = (register_optimizer_step_pre_hook(self._step_begins),
-                       register_optimizer_step_post_hook(self._step_ended))
-        return self
-
-    def _step_begins(self, *_: Any) -> None:
-        self._began = time.perf_counter()
-
-    def _step_ended(self, *_: Any) -> None:
-        self.seconds["optimizer"] += time.perf_counter() - self._began
-
-    def __exit__(self, *exc: Any) -> None:
-        Batches.__iter__, torch.autograd.backward = self._restore
-        del self.estimator.train_step
-        for hook in self._hooks:
-            hook.remove()
+    def end(self, phase: str) -> None:
+        self.seconds[phase] += time.perf_counter() - self._began[phase]
 
     def shares(self, total: float) -> dict[str, float]:
         """Each phase's share of ``total`` seconds; ``other`` is set-up, validation, logging and checkpoints."""
         s = self.seconds
-        forward = s["steps"] - s["backward"] - s["optimizer"]
-        other = total - s["steps"] - s["data"]
+        forward = s["step"] - s["backward"] - s["optimizer"]
+        other = total - s["step"] - s["data"]
         return {"data_share": s["data"] / total, "forward_share": forward / total,
                 "backward_share": s["backward"] / total, "optimizer_share": s["optimizer"] / total,
                 "other_share": other / total, "outside_steps_share": (s["data"] + other) / total}
@@ -157,10 +118,10 @@ class _HeavyRecorder(TorchDispatchMode):
 
 def heavy_calls(est: NeuralEstimator, x: torch.Tensor) -> list[tuple[Any, tuple, dict]]:
     """The matmuls and convolutions of one training step on batch ``x``: ``(aten op, args, kwargs)`` each."""
-    optimizers = est.make_optimizers()
+    stepper = Stepper(est, est.make_optimizers())
     gen = torch.Generator().manual_seed(0)
     with _HeavyRecorder() as recorder:
-        est.train_step(x, optimizers, gen)
+        stepper.step(x, gen)
     return recorder.calls
 
 
@@ -188,9 +149,10 @@ def _measure(name: str, n_train: int, batch_size: int | None, ceiling: float) ->
     est.set_params(epochs=1, validation_fraction=0.0, device="cpu")
     if batch_size is not None:
         est.set_params(batch_size=batch_size)
-    with tempfile.TemporaryDirectory() as tmp, PhaseClock(est) as clock:
+    clock = PhaseClock()
+    with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        est.fit(x, run_dir=Path(tmp) / "run")
+        est.fit(x, run_dir=Path(tmp) / "run", hooks=clock)
         total = time.perf_counter() - t0
     sample = to_float(torch.from_numpy(x[: est.batch_size]))
     train_flops, forward_flops = step_flops(est, sample)
@@ -285,11 +247,11 @@ def _variant(name: str, label: str, setup: Callable[[NeuralEstimator], None] | N
     est.set_params(epochs=0, device="cpu").fit(x)
     if setup is not None:
         setup(est)
-    opts = optimizers(est) if optimizers is not None else est.make_optimizers()
+    stepper = Stepper(est, optimizers(est) if optimizers is not None else est.make_optimizers())
     gen = torch.Generator().manual_seed(0)
 
     def step() -> None:
-        est.train_step(x, opts, gen)
+        stepper.step(x, gen)
 
     t0 = time.perf_counter()
     step()

@@ -17,23 +17,14 @@ from typing import Any
 import numpy as np
 import yaml
 
-from . import __version__, plots
+from . import plots
 from ._io import atomic_write_bytes, atomic_write_json, atomic_write_text
-from .data import dataset_info, load_dataset
+from ._version import __version__
+from .data import dataset_info, load_dataset, select_classes
 from .engine import distributed, read_config
 from .errors import ConfigError, GenzooError
-from .models import (
-    GAN,
-    PCA,
-    VAE,
-    Autoencoder,
-    BinaryAutoencoder,
-    DenoisingAutoencoder,
-    DiscriminatorGenerator,
-    Estimator,
-    SparseAutoencoder,
-    load,
-)
+from .models import GAN, MODELS, PCA, VAE, Autoencoder, Estimator, NeuralEstimator, can, load
+from .models.capabilities import LIKELIHOOD, SAMPLE, SCORE
 from .report import (
     compare_rows,
     draw_figures,
@@ -46,11 +37,7 @@ from .report import (
     write_report,
 )
 
-MODELS: dict[str, type[Estimator]] = {"pca": PCA, "ae": Autoencoder, "dae": DenoisingAutoencoder,
-                                      "sparse-ae": SparseAutoencoder, "binary-ae": BinaryAutoencoder, "vae": VAE,
-                                      "gan": GAN, "dgen": DiscriminatorGenerator}
-# command-line flag -> estimator parameter; the code size has other names in some models
-LATENT_NAMES: dict[type[Estimator], str] = {PCA: "n_components", BinaryAutoencoder: "code_bits", GAN: "noise_dim"}
+# command-line flag -> estimator parameter (--latent-dim sets the model's code_size_param)
 FLAG_PARAMS = {"epochs": "epochs", "batch_size": "batch_size", "lr": "lr", "seed": "random_state",
                "device": "device", "latent_dim": "latent_dim", "arch": "arch"}
 
@@ -86,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="the run folder to write")
     p.add_argument("--data-dir", help="a folder to look in first for dataset files")
     p.add_argument("--image-size", type=int, help="resize folder images to this size")
+    p.add_argument("--classes", type=int, nargs="+", metavar="C",
+                   help="train on the images of these classes only (the normal ones; `eval` then reports the AUROC "
+                        "of telling them from the other classes)")
     p.add_argument("--epochs", type=int)
     p.add_argument("--batch-size", type=int)
     p.add_argument("--lr", type=float)
@@ -114,6 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fd-samples", type=int, default=10000, metavar="N",
                    help="VAE/GAN/dgen on labelled images: Fréchet distance, KID, precision/recall of N samples "
                         "on the domain classifier's features (trained and cached on first use; 0 skips)")
+    p.add_argument("--anomaly", action="store_true",
+                   help="for a run trained with --classes: the AUROC of score_samples at telling the test images of "
+                        "those classes (normal) from the others (anomalies)")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("report", help="write RUN/report.html: config, metrics and every figure that applies")
@@ -197,7 +190,7 @@ def model_params(model: type[Estimator], args) -> dict[str, Any]:
     for flag, param in FLAG_PARAMS.items():
         value = getattr(args, flag)
         if value is not None:
-            given[LATENT_NAMES.get(model, "latent_dim") if param == "latent_dim" else param] = value
+            given[(model.code_size_param or "latent_dim") if param == "latent_dim" else param] = value
     for item in args.set:
         key, sep, value = item.partition("=")
         if not sep:
@@ -214,14 +207,16 @@ def cmd_train(args) -> int:
     estimator = model_cls(**model_params(model_cls, args))
     estimator._check_params()
     quiet = args.quiet
-    x_train, _ = load_dataset(args.data, "train", args.data_dir, image_size=args.image_size, quiet=quiet)
+    x_train, y_train = load_dataset(args.data, "train", args.data_dir, image_size=args.image_size, quiet=quiet)
     x_test, y_test = load_dataset(args.data, "test", args.data_dir, image_size=args.image_size, quiet=quiet)
-    info = {"data": {"name": args.data, "image_size": args.image_size, "train": list(x_train.shape),
-                     "test": list(x_test.shape)},
+    if args.classes is not None:
+        x_train = select_classes(x_train, y_train, args.classes, args.data)
+    info = {"data": {"name": args.data, "image_size": args.image_size, "classes": args.classes,
+                     "train": list(x_train.shape), "test": list(x_test.shape)},
             "command": ["genzoo", *sys.argv[1:]] if sys.argv[0].endswith("genzoo") else sys.argv}
     t0 = time.perf_counter()
-    if distributed.world_size_from_env() > 1 and isinstance(estimator, PCA):
-        raise ConfigError("pca has no training loop to spread over processes; run it without torchrun")
+    if distributed.world_size_from_env() > 1 and not isinstance(estimator, NeuralEstimator):
+        raise ConfigError(f"{args.model} has no training loop to spread over processes; run it without torchrun")
     estimator.fit(x_train, run_dir=args.out, resume=args.resume, quiet=quiet, run_info=info,
                   on_nonfinite=args.on_nonfinite, precision=args.precision)
     seconds = time.perf_counter() - t0
@@ -230,7 +225,8 @@ def cmd_train(args) -> int:
         distributed.leave()
         if worker:
             distributed.exit_worker()
-    summary = evaluate(estimator, x_test, data_name=args.data)
+    summary = evaluate(estimator, x_test, y_test if args.classes else None, data_name=args.data,
+                       normal_classes=args.classes)
     draw_figures(estimator, args.out, x_test, y_test, f"{args.model} on {args.data}")
     print(f"trained {args.model} on {args.data} ({len(x_train)} images) in {seconds:.1f} s -> {args.out}")
     print("test: " + ", ".join(f"{k} {v:.4g}" for k, v in summary.items() if k != "n"))
@@ -239,19 +235,31 @@ def cmd_train(args) -> int:
 
 # -- eval ----------------------------------------------------------------------------------------
 def cmd_eval(args) -> int:
-    print_metrics(eval_run(args.run, args.data_dir, args.nll_samples, args.fd_samples))
+    print_metrics(eval_run(args.run, args.data_dir, args.nll_samples, args.fd_samples, args.anomaly))
     return 0
 
 
-def eval_run(run: str, data_dir: str | None, nll_samples: int | None, fd_samples: int) -> dict[str, Any]:
+def eval_run(run: str, data_dir: str | None, nll_samples: int | None, fd_samples: int,
+             anomaly: bool = False) -> dict[str, Any]:
     """Every metric that applies to the run, on its test split; written to ``RUN/metrics.json``."""
     estimator = load(run)
-    if nll_samples is not None and not isinstance(estimator, VAE):
-        raise ConfigError(f"--nll-samples is for VAE runs; {run} holds a {type(estimator).__name__}")
+    if nll_samples is not None and not can(estimator, LIKELIHOOD):
+        raise ConfigError(f"--nll-samples is for models with a likelihood (vae); {run} holds a "
+                          f"{type(estimator).__name__}")
+    normal = None
+    if anomaly:
+        normal = (read_config(run).get("data") or {}).get("classes")
+        if not normal:
+            raise ConfigError(f"--anomaly needs a run trained on some classes only (genzoo train ... --classes 0); "
+                              f"{run} was trained on every class")
+        if not can(estimator, SCORE):
+            raise ConfigError(f"--anomaly needs a model that scores images (score_samples); {run} holds a "
+                              f"{type(estimator).__name__}")
     name, x_test, y_test = run_data(run, data_dir)
     _, x_train, y_train = run_data(run, data_dir, "train") if y_test is not None else (name, None, None)
     metrics = {"split": "test", **evaluate(estimator, x_test, y_test, x_train=x_train, y_train=y_train, data_name=name,
-                                           data_dir=data_dir, nll_samples=nll_samples, fd_samples=fd_samples)}
+                                           data_dir=data_dir, nll_samples=nll_samples, fd_samples=fd_samples,
+                                           normal_classes=normal)}
     atomic_write_json(Path(run) / "metrics.json", metrics)
     return metrics
 
@@ -296,8 +304,9 @@ def cmd_compare(args) -> int:
 # -- sample --------------------------------------------------------------------------------------
 def cmd_sample(args) -> int:
     estimator = load(args.run)
-    if not hasattr(estimator, "sample"):
-        raise ConfigError(f"{args.run} holds a {type(estimator).__name__}, which does not sample; train a vae, gan or dgen")
+    if not can(estimator, SAMPLE):
+        samplers = ", ".join(name for name, model in MODELS.items() if can(model, SAMPLE))
+        raise ConfigError(f"{args.run} holds a {type(estimator).__name__}, which does not sample; train one of: {samplers}")
     samples = estimator.sample(args.n, random_state=args.seed)
     out = Path(args.out)
     if out.suffix == ".npy":
@@ -348,7 +357,7 @@ def cmd_demo(args) -> int:
         run = out / name
         info = {"data": {"name": "digits", "train": list(x_train.shape), "test": list(x_test.shape)},
                 "command": ["genzoo", "demo"]}
-        if isinstance(model, PCA):
+        if not isinstance(model, NeuralEstimator):
             model.fit(x_train).save(run, **info)
         else:
             model.fit(x_train, run_dir=run, resume=(run / "checkpoint").exists(), quiet=args.quiet, run_info=info)

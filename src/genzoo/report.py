@@ -15,14 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
 from . import plots
 from ._io import atomic_write_text
-from .data import binarize, corrupt, load_dataset, toy_modes, toy_std
+from .data import binarize, load_dataset, toy_modes, toy_std
 from .engine.runs import FIGURES, read_config, read_metrics
 from .errors import ConfigError
 from .metrics import (
+    anomaly_auroc,
     knn_accuracy,
     linear_probe_accuracy,
     mode_coverage,
@@ -34,9 +34,9 @@ from .metrics import (
     retrieval_precision,
     sample_quality,
 )
-from .models import GAN, VAE, DenoisingAutoencoder, DiscriminatorGenerator, Estimator
+from .models import Estimator, can
+from .models.capabilities import DECODE, DENOISE, DISCRIMINATE, ENCODE, LIKELIHOOD, NORMAL_PRIOR, RECONSTRUCT, SAMPLE, SCORE
 
-ADVERSARIAL = (GAN, DiscriminatorGenerator)  # they generate, but do not encode or reconstruct
 PROBE_ROWS = 10000  # training rows a linear probe / kNN is fitted on
 PARZEN_VALIDATION = 2000  # held-out training images the Parzen window's σ is chosen on
 PARZEN_SIGMAS = np.logspace(-2, 0, 13)
@@ -49,17 +49,22 @@ def as_unit(images: np.ndarray) -> np.ndarray:
 
 def evaluate(estimator: Estimator, x_test: np.ndarray, y_test: np.ndarray | None = None, *,
              x_train: np.ndarray | None = None, y_train: np.ndarray | None = None, data_name: str = "",
-             data_dir: str | None = None, nll_samples: int | None = None, fd_samples: int = 0) -> dict[str, Any]:
-    """Every metric that applies to ``estimator`` on the test split, as a flat dict of numbers.
+             data_dir: str | None = None, nll_samples: int | None = None, fd_samples: int = 0,
+             normal_classes: list[int] | None = None) -> dict[str, Any]:
+    """Every metric that applies to ``estimator`` on the test split, as a flat dict of numbers, chosen by what the
+    estimator can do (``genzoo.models.capabilities``).
 
-    Reconstruction (MSE, BCE, PSNR, SSIM) for encoders; PSNR of corrupted images before and after for a
-    denoising AE; ELBO (and with ``nll_samples`` the IWAE NLL) for a VAE; D's view of test images and samples,
-    and mode coverage on toy mixtures, for GANs; with labels, linear-probe / kNN accuracy and precision@10
-    of the codes; with ``fd_samples`` and labelled images, Fréchet distance, KID and precision/recall of samples,
-    and (given ``x_train``) the Parzen-window log-likelihood of the test images under them.
+    Reconstruction (MSE, BCE, PSNR, SSIM) for models that reconstruct; PSNR of corrupted images before and after
+    for those that denoise; ELBO (and with ``nll_samples`` the IWAE NLL) for those with a likelihood; D's view of
+    test images and samples, and mode coverage on toy mixtures, for those that discriminate; with labels,
+    linear-probe / kNN accuracy and precision@10 of the codes of those that encode; with ``fd_samples`` and
+    labelled images, Fréchet distance, KID and precision/recall of samples, and (given ``x_train``) the
+    Parzen-window log-likelihood of the test images under them. With ``normal_classes`` (the classes the model was
+    trained on) and labels, the AUROC of ``score_samples`` at telling those test images from the others.
     """
     metrics: dict[str, Any] = {"n": len(x_test)}
-    if isinstance(estimator, ADVERSARIAL):
+    x = as_unit(x_test)
+    if can(estimator, DISCRIMINATE):
         samples = estimator.sample(1000 if estimator.input_shape_ == (2,) else 256)
         metrics["d_test"] = float(estimator.discriminate(x_test).mean())
         metrics["d_samples"] = float(estimator.discriminate(samples).mean())
@@ -67,27 +72,29 @@ def evaluate(estimator: Estimator, x_test: np.ndarray, y_test: np.ndarray | None
         if estimator.input_shape_ == (2,) and name in ("ring8", "grid25"):
             coverage = mode_coverage(samples, toy_modes(name), toy_std(name))
             metrics.update(modes_covered=coverage["modes_covered"], high_quality=coverage["high_quality"])
-    else:
-        x = as_unit(x_test)
+    if can(estimator, RECONSTRUCT):
         metrics.update(reconstruction_report(x, estimator.reconstruct(x_test)))
-    if isinstance(estimator, DenoisingAutoencoder):  # corrupt the test images as in training, then denoise
-        noisy = corrupt(torch.from_numpy(x), estimator.noise, estimator.noise_level, torch.Generator().manual_seed(0))
-        metrics["noisy_psnr"] = float(psnr(x, noisy.numpy()).mean())
-        metrics["denoised_psnr"] = float(psnr(x, estimator.reconstruct(noisy.numpy())).mean())
-    if isinstance(estimator, VAE):  # nats per image, on statically binarized test images if trained binarized
+    if can(estimator, DENOISE):  # corrupt the test images as in training, then denoise
+        noisy = estimator.corrupt(x_test, random_state=0)
+        metrics["noisy_psnr"] = float(psnr(x, noisy.reshape(x.shape)).mean())
+        metrics["denoised_psnr"] = float(psnr(x, estimator.reconstruct(noisy).reshape(x.shape)).mean())
+    if can(estimator, LIKELIHOOD):  # nats per image, on statically binarized test images if trained binarized
         test = binarize(x_test) if estimator.binarize else x_test
         metrics["elbo"] = estimator.score(test)
         if nll_samples:
             metrics["nll_samples"] = nll_samples
             metrics["nll_iwae"] = -float(estimator.log_likelihood(test, k=nll_samples).mean())
-    if hasattr(estimator, "transform") and y_test is not None:
+    if normal_classes is not None and can(estimator, SCORE) and y_test is not None:
+        test = binarize(x_test) if estimator.binarize else x_test  # as the model saw its training images
+        metrics["anomaly_auroc"] = anomaly_auroc(estimator.score_samples(test), np.isin(y_test, normal_classes))
+    if can(estimator, ENCODE) and y_test is not None:
         codes = estimator.transform(x_test)
         metrics["retrieval_precision_at_10"] = retrieval_precision(codes, y_test, k=10)
         if x_train is not None and y_train is not None:
             train_codes = estimator.transform(x_train[:PROBE_ROWS])
             metrics["linear_probe_accuracy"] = linear_probe_accuracy(train_codes, y_train[:PROBE_ROWS], codes, y_test)
             metrics["knn_accuracy"] = knn_accuracy(train_codes, y_train[:PROBE_ROWS], codes, y_test)
-    if fd_samples and hasattr(estimator, "sample") and len(estimator.input_shape_) == 3 and y_test is not None:
+    if fd_samples and can(estimator, SAMPLE) and len(estimator.input_shape_) == 3 and y_test is not None:
         samples = estimator.sample(fd_samples, random_state=1)
         metrics.update(sample_quality(samples, data_name, data_dir, reference=x_test))
         if x_train is not None:  # the GAN paper's Parzen window: σ chosen on held-out training images (weak)
@@ -99,7 +106,8 @@ def evaluate(estimator: Estimator, x_test: np.ndarray, y_test: np.ndarray | None
 
 def draw_figures(estimator: Estimator, run_dir: str | os.PathLike, x_test: np.ndarray, y_test: np.ndarray | None = None,
                  title: str = "") -> list[Path]:
-    """Every figure that applies to ``estimator``, written to ``run_dir/figures``; returns their paths."""
+    """Every figure that applies to ``estimator`` (by its capabilities), written to ``run_dir/figures``;
+    returns their paths."""
     out = Path(run_dir) / FIGURES
     title = title or Path(run_dir).name
     paths = []
@@ -107,34 +115,29 @@ def draw_figures(estimator: Estimator, run_dir: str | os.PathLike, x_test: np.nd
     if history:
         paths.append(plots.training_curves(history, out / "training.png", f"{title}: training"))
     images = len(estimator.input_shape_) == 3
-    if isinstance(estimator, ADVERSARIAL):
-        if images:
-            paths.append(plots.sample_grid(estimator.sample(64), out / "samples.png", title=f"{title}: samples"))
-        else:
-            samples = estimator.sample(1000)
-            paths.append(plots.toy_panel(x_test, samples, out / "samples.png", estimator.discriminate,
-                                         f"{title}: data, samples and D"))
-        return paths
     x = as_unit(x_test)
-    paths.append(plots.reconstructions(x, estimator.reconstruct(x_test), out / "reconstructions.png",
-                                       title=f"{title}: test inputs (top) and reconstructions (bottom)"))
-    if isinstance(estimator, DenoisingAutoencoder):
-        noisy = corrupt(torch.from_numpy(x[:8]), estimator.noise, estimator.noise_level,
-                        torch.Generator().manual_seed(0)).numpy()
+    if can(estimator, RECONSTRUCT):
+        paths.append(plots.reconstructions(x, estimator.reconstruct(x_test), out / "reconstructions.png",
+                                           title=f"{title}: test inputs (top) and reconstructions (bottom)"))
+    if can(estimator, DENOISE):
+        noisy = estimator.corrupt(x_test[:8], random_state=0).reshape(x[:8].shape)
         paths.append(plots.denoising(noisy, estimator.reconstruct(noisy), x[:8], out / "denoising.png",
                                      title=f"{title}: noisy, denoised, clean (PSNR under each)"))
-    if hasattr(estimator, "sample"):
+    if can(estimator, SAMPLE) and (images or not can(estimator, DISCRIMINATE)):
         paths.append(plots.sample_grid(estimator.sample(64), out / "samples.png", title=f"{title}: samples"))
-    if not hasattr(estimator, "transform"):
+    elif can(estimator, SAMPLE):  # 2-D rows: the data, the samples and D's contours in one panel
+        paths.append(plots.toy_panel(x_test, estimator.sample(1000), out / "samples.png", estimator.discriminate,
+                                     f"{title}: data, samples and D"))
+    if not can(estimator, ENCODE):
         return paths
     codes = estimator.transform(x_test)
     paths.append(plots.latent_scatter(codes, y_test, out / "latent.png", title=f"{title}: test codes"))
     width = codes.shape[1]
-    if width == 2 and images:
+    if width == 2 and images and can(estimator, DECODE):
         lo, hi = np.percentile(codes, 1, 0), np.percentile(codes, 99, 0)
         paths.append(plots.manifold(estimator.inverse_transform, out / "manifold.png", lo, hi,
-                                    gaussian=isinstance(estimator, VAE), title=f"{title}: decodes of a 20×20 grid"))
-    if images and hasattr(estimator, "inverse_transform"):
+                                    gaussian=can(estimator, NORMAL_PRIOR), title=f"{title}: decodes of a 20×20 grid"))
+    if images and can(estimator, DECODE):
         a, b = two_classes(y_test)
         alphas = np.linspace(1, 0, 10, dtype=np.float32)[:, None]
         strip = estimator.inverse_transform(alphas * codes[a] + (1 - alphas) * codes[b])

@@ -16,10 +16,9 @@ from torch import nn
 
 from genzoo import GAN, Autoencoder, load
 from genzoo.cli import main
-from genzoo.engine import read_metrics
+from genzoo.engine import Policy, TrainingStopped, Update, read_metrics, train
 from genzoo.engine.checkpoint import load_state
 from genzoo.engine.runs import Run
-from genzoo.engine.trainer import TrainingStopped, backprop, train
 from genzoo.errors import CheckpointError, GenzooWarning, OutputError
 
 ARGS = [sys.executable, "-m", "genzoo", "train", "ae", "--data", "digits", "--epochs", "8", "--quiet",
@@ -66,7 +65,9 @@ def test_repeated_sigkill_at_random_moments_then_resume_equals_a_straight_run(tm
 
 def test_ctrl_c_keeps_the_checkpoint_and_says_how_to_resume(tmp_path):
     out = tmp_path / "run"
-    proc = subprocess.Popen([*ARGS, "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # Python handles SIGINT only where it is not ignored: a shell's background job inherits it ignored
+    proc = subprocess.Popen([*ARGS, "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     start = time.time()
     while not (out / "checkpoint" / "last.safetensors").exists() and time.time() - start < 120:
         time.sleep(0.005)
@@ -92,13 +93,10 @@ class Poisoned:
     def make_optimizers(self):
         return {"main": torch.optim.SGD(self.net.parameters(), lr=0.1)}
 
-    def train_step(self, x, optimizers, generator):
+    def train_step(self, x, generator, step):
         self.steps += 1
-        loss = (self.net(x[:, :4]) - x[:, 4:]).square().mean()
-        if self.steps == self.bad_step:
-            loss = loss * float("nan")
-        backprop(loss, optimizers["main"])
-        return {"loss": loss.detach()}
+        poison = float("nan") if self.steps == self.bad_step else 1.0
+        return [Update("main", lambda: {"loss": (self.net(x[:, :4]) - x[:, 4:]).square().mean() * poison})]
 
     def eval_step(self, x, generator):
         return {"loss": (self.net(x[:, :4]) - x[:, 4:]).square().mean()}
@@ -109,11 +107,11 @@ def test_non_finite_step_stops_with_epoch_and_step_or_is_skipped(tmp_path):
     message = r"non-finite loss at epoch 2, step 3: .*lower learning rate.*epoch 1 is kept"
     stopped = pytest.raises(TrainingStopped, match=message)
     with stopped, Run(tmp_path / "stop") as run:
-        train(Poisoned(bad_step=13), data, epochs=3, batch_size=10, device=torch.device("cpu"), seed=0, run=run)
+        train(Poisoned(bad_step=13), data, Policy(epochs=3, batch_size=10), run=run)
     kept = load_state(tmp_path / "stop" / "checkpoint" / "last.safetensors")
     assert kept["epoch"] == 1 and torch.isfinite(kept["modules"]["main"]["weight"]).all()
     objective = Poisoned(bad_step=13)
-    history = train(objective, data, epochs=3, batch_size=10, device=torch.device("cpu"), seed=0, on_nonfinite="skip")
+    history = train(objective, data, Policy(epochs=3, batch_size=10, on_nonfinite="skip"))
     assert [r["skipped_batches"] for r in history] == [0, 1, 0]
     assert all(np.isfinite(r["train_loss"]) for r in history)
     assert torch.isfinite(objective.net.weight).all()

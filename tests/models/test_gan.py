@@ -4,6 +4,7 @@ import torch
 
 from genzoo import GAN, ConfigError, DiscriminatorGenerator, load, toy
 from genzoo.data import toy_density, toy_modes, toy_std
+from genzoo.engine.checkpoint import load_state
 from genzoo.metrics import mode_coverage
 from genzoo.models.adversarial import discriminator_loss, generator_loss
 from genzoo.theory import fit_discriminator, grid, jensen_shannon, optimal_discriminator, saturation, value
@@ -113,8 +114,9 @@ def test_image_gan_learns_digits_samples_shapes_and_round_trips(digits, tmp_path
 def test_d_steps_and_resume(digits, tmp_path):
     (x, _), _ = digits
     init = GAN(hidden=(32,), noise_dim=4, epochs=0).fit(x)
-    gan = GAN(hidden=(32,), noise_dim=4, d_steps=30, epochs=2, batch_size=100, lr=1e-3).fit(x)
-    assert int(gan.module_.d_updates) == 2 * -(-len(x) // 100)  # 2 epochs of 15 batches: 30 D updates, 1 G update
+    gan = GAN(hidden=(32,), noise_dim=4, d_steps=30, epochs=2, batch_size=100, lr=1e-3).fit(x, run_dir=tmp_path / "k")
+    # 2 epochs of 15 batches: 30 D updates, then 1 G update; the engine counts the steps in its checkpoint
+    assert load_state(tmp_path / "k" / "checkpoint" / "last.safetensors")["steps"] == 30
     pairs = zip(gan.module_.generator.parameters(), init.module_.generator.parameters())
     assert all(not torch.equal(a, b) for a, b in pairs)
     once = GAN(hidden=(32,), noise_dim=4, d_steps=30, epochs=1, batch_size=100).fit(x)  # 15 D updates, no G update

@@ -76,6 +76,17 @@ def load_dataset(
     )
 
 
+def select_classes(x: np.ndarray, y: np.ndarray | None, classes: list[int], name: str = "the dataset") -> np.ndarray:
+    """The images of ``x`` whose label is one of ``classes`` (to train a model of "normal" images only)."""
+    if y is None:
+        raise DatasetError(f"{name} has no labels, so it cannot be restricted to classes {classes}")
+    missing = sorted(set(classes) - set(np.unique(y).tolist()))
+    if missing:
+        raise DatasetError(f"{name} has no images of class {', '.join(map(str, missing))}; its classes: "
+                           f"{', '.join(map(str, np.unique(y).tolist()))}")
+    return x[np.isin(y, classes)]
+
+
 def dataset_names() -> list[str]:
     return [*SOURCES, "digits"]
 

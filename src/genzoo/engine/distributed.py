@@ -1,17 +1,15 @@
 """Data-parallel training on PyTorch's own engine: ``torchrun`` + ``DistributedDataParallel``.
 
 Under ``torchrun --nproc-per-node N`` (``WORLD_SIZE`` > 1 in the environment), :func:`init` joins the
-process group once (NCCL on CUDA, gloo on the CPU). The engine then wraps each module an objective
-synchronises in a ``DistributedDataParallel`` and every rank takes a disjoint shard of each epoch's
-permutation. An objective computes its losses through :func:`through`, so that the forward pass runs
-inside DDP's ``forward`` (which is what lets DDP all-reduce the gradients during ``backward``); outside
-torchrun, :func:`through` just calls the function.
+process group once (NCCL on CUDA, gloo on the CPU). The engine then wraps each trained module in a
+``DistributedDataParallel`` (:func:`replicate`) and every rank takes a disjoint shard of each epoch's
+permutation. The engine runs each update's loss closure through its module's wrapper, so that the forward
+pass runs inside DDP's ``forward`` (which is what lets DDP all-reduce the gradients during ``backward``).
 """
 
 from __future__ import annotations
 
 import atexit
-import contextlib
 import os
 import sys
 from collections.abc import Callable
@@ -80,7 +78,7 @@ def local_device(device: torch.device) -> torch.device:
 
 
 class Closure(nn.Module):
-    """Holds ``module`` (so DDP sees its parameters); ``forward(fn)`` runs ``fn()``, the objective's own forward."""
+    """Holds ``module`` (so DDP sees its parameters); ``forward(fn)`` runs ``fn()``, a model's loss closure."""
 
     def __init__(self, module: nn.Module) -> None:
         super().__init__()
@@ -98,15 +96,6 @@ def replicate(modules: dict[str, nn.Module]) -> dict[str, DistributedDataParalle
         ids = [device.index] if device.type == "cuda" else None
         replicas[name] = DistributedDataParallel(Closure(module), device_ids=ids)
     return replicas
-
-
-def through(objective: Any, name: str, fn: Callable[[], Any]) -> Any:
-    """``fn()`` (the forward pass of module ``name``), inside that module's DDP wrapper when there is one,
-    and under ``torch.autocast`` when the engine trains in mixed precision (``objective.autocast_``)."""
-    replica = getattr(objective, "replicas_", {}).get(name)
-    autocast = getattr(objective, "autocast_", None)  # (device type, dtype)
-    with torch.autocast(autocast[0], dtype=autocast[1]) if autocast else contextlib.nullcontext():
-        return replica(fn) if replica is not None else fn()
 
 
 def all_sum(values: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from .._io import atomic_write_json, atomic_write_text
 from ..errors import CheckpointError
+from . import distributed
 
 CONFIG = "config.json"
 WEIGHTS = "model.safetensors"
@@ -25,12 +26,13 @@ FIGURES = "figures"
 class Run:
     """A run folder opened for writing (use as a context manager to hold its lock).
 
-    ``write=False`` opens it for reading its checkpoint only (the other ranks of a distributed run): no lock.
+    ``write=False`` opens it for reading its checkpoint only: no lock. By default the process writes unless it is a
+    rank other than 0 of a distributed run (under torchrun, rank 0 alone writes the run folder).
     """
 
-    def __init__(self, path: str | os.PathLike, write: bool = True) -> None:
+    def __init__(self, path: str | os.PathLike, write: bool | None = None) -> None:
         self.path = Path(path)
-        self.write = write
+        self.write = distributed.rank() == 0 if write is None else write
 
     # -- locking -------------------------------------------------------------------------------
     def __enter__(self) -> Run:

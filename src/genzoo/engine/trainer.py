@@ -1,8 +1,8 @@
 """The one training loop every model runs through.
 
-A model supplies an :class:`Objective`: its modules, its optimizers, and what one step on one batch
-does (an autoencoder: loss, backward, step; a GAN: k discriminator updates, then one generator update).
-The engine owns everything around it: epochs, shuffled in-memory batches, validation, the progress bar,
+A model is an :class:`~genzoo.engine.step.Objective`: its modules, its optimizers, and the updates of one step
+(what to minimise, with which optimizer). The engine owns everything else: the updates themselves
+(:class:`~genzoo.engine.step.Stepper`), epochs of shuffled in-memory batches, validation, the progress bar,
 ``metrics.jsonl``, an atomic checkpoint after every epoch, resuming, and seeding every random draw.
 """
 
@@ -12,11 +12,10 @@ import math
 import sys
 import time
 import warnings
-from collections.abc import Callable
-from typing import Protocol
+from dataclasses import dataclass, field
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 from tqdm.auto import tqdm
 
 from ..data.batches import Batches
@@ -24,52 +23,45 @@ from ..errors import CheckpointError, GenzooError, GenzooWarning
 from . import distributed
 from .checkpoint import load_state, save_state
 from .runs import Run
-
-Optimizers = dict[str, torch.optim.Optimizer]
-
-
-class Objective(Protocol):
-    def modules(self) -> dict[str, nn.Module]:
-        """The modules trained (and checkpointed), by name."""
-        ...
-
-    def make_optimizers(self) -> Optimizers:
-        """Fresh optimizers over those modules, e.g. ``{"main": Adam(...)}`` or ``{"d": ..., "g": ...}``."""
-        ...
-
-    def train_step(self, x: Tensor, optimizers: Optimizers, generator: torch.Generator) -> dict[str, Tensor]:
-        """Update on one float batch ``(B, ...)`` (``(x, y)`` with labels); return its mean losses, detached, 0-d."""
-        ...
-
-    def eval_step(self, x: Tensor, generator: torch.Generator) -> dict[str, Tensor]:
-        """The same losses on a batch without updating (called under ``torch.no_grad``)."""
-        ...
-
+from .schedules import Schedule
+from .step import Batch, Hooks, NonFiniteStep, Objective, Progress, Stepper
 
 ON_NONFINITE = ("stop", "skip")
 PRECISIONS = ("fp32", "bf16")
+Data = Tensor | tuple[Tensor, Tensor]  # images (N, ...), or (images, labels (N,))
 
 
-class NonFiniteStep(Exception):
-    """Raised by :func:`backprop` before stepping when the loss or a gradient is NaN or infinite."""
-
-    def __init__(self, what: str) -> None:
-        super().__init__(what)
-        self.what = what
+class TrainingStopped(GenzooError):
+    """Training cannot go on (a non-finite loss); the last good checkpoint is kept."""
 
 
-def backprop(loss: Tensor, optimizer: torch.optim.Optimizer) -> None:
-    """One plain update: zero the gradients, backpropagate ``loss``, step — unless the loss or a gradient is not
-    finite, in which case nothing is updated and :class:`NonFiniteStep` is raised (one host sync per call)."""
-    optimizer.zero_grad(set_to_none=True)
-    loss.backward()
-    grads = [p.grad for group in optimizer.param_groups for p in group["params"] if p.grad is not None]
-    norms = torch.stack([torch.linalg.vector_norm(g) for g in grads]) if grads else loss.new_zeros(1)
-    finite = torch.isfinite(torch.cat([loss.detach().reshape(1), norms]))
-    if not bool(finite.all()):
-        optimizer.zero_grad(set_to_none=True)
-        raise NonFiniteStep("loss" if not bool(finite[0]) else "gradient")
-    optimizer.step()
+@dataclass(frozen=True)
+class Policy:
+    """How to train: what ``fit`` passes from the estimator's parameters and its own arguments.
+
+    ``on_nonfinite``: a step whose loss or gradient is not finite changes nothing; ``stop`` then ends training with
+    :class:`TrainingStopped` (the last epoch's checkpoint is kept), ``skip`` drops the batch and counts it in the
+    epoch's ``skipped_batches``. ``precision="bf16"``: forward passes under ``torch.autocast`` in bfloat16
+    (weights, optimizer state and checkpoints stay float32). ``binarize``: dynamic binarization of every batch.
+    ``lr_schedule``: a factor of each optimizer's learning rate by the (fractional) epochs completed
+    (``engine.schedules``), set before every step.
+    """
+
+    epochs: int
+    batch_size: int
+    seed: int = 0
+    device: torch.device = field(default_factory=lambda: torch.device("cpu"))
+    binarize: bool = False
+    on_nonfinite: str = "stop"
+    precision: str = "fp32"
+    quiet: bool = True
+    lr_schedule: Schedule | None = None
+
+
+def training_device(device: torch.device) -> torch.device:
+    """The device this process trains on; under torchrun, join the process group first (a no-op otherwise)."""
+    distributed.init()
+    return distributed.local_device(device)
 
 
 def in_parameter_layout(optimizer: torch.optim.Optimizer) -> None:
@@ -84,170 +76,203 @@ def in_parameter_layout(optimizer: torch.optim.Optimizer) -> None:
                 state[key] = torch.empty_like(p, dtype=value.dtype).copy_(value)
 
 
-class TrainingStopped(GenzooError):
-    """Training cannot go on (a non-finite loss); the last good checkpoint is kept."""
-
-
-def train(
-    objective: Objective,
-    data: Tensor,
-    *,
-    epochs: int,
-    batch_size: int,
-    device: torch.device,
-    seed: int,
-    val_data: Tensor | None = None,
-    labels: Tensor | None = None,
-    val_labels: Tensor | None = None,
-    run: Run | None = None,
-    resume: bool = False,
-    quiet: bool = True,
-    binarize: bool = False,
-    on_epoch: Callable[[dict], None] | None = None,
-    on_nonfinite: str = "stop",
-    precision: str = "fp32",
-) -> list[dict]:
-    """Train ``objective`` on ``data`` ``(N, ...)`` (uint8 or float) for ``epochs``; return one record per epoch.
+def train(objective: Objective, data: Data, policy: Policy, *, val: Data | None = None, run: Run | None = None,
+          resume: bool = False, hooks: Hooks | None = None) -> list[dict]:
+    """Train ``objective`` on ``data`` (uint8 or float ``(N, ...)``, with labels a pair) under ``policy``; return
+    one record per epoch (``val``: the data of the validation losses logged each epoch).
 
     With ``run``, every epoch appends its record to ``metrics.jsonl`` and writes ``checkpoint/last.safetensors``
-    (modules, optimizers, both RNG states, the epoch); ``resume`` continues from that checkpoint, so that
-    a run killed after epoch e and resumed ends with the same weights as one never interrupted.
+    (modules, optimizers, both RNG states, the epoch and step counts); ``resume`` continues from that checkpoint,
+    so that a run killed after epoch e and resumed ends with the same weights as one never interrupted.
+    An objective may offer ``epoch_warnings(record) -> list[str]``: they are issued as :class:`GenzooWarning`
+    and logged in the record.
 
-    A step whose loss or gradient is not finite updates nothing; ``on_nonfinite="stop"`` then ends training with
-    :class:`TrainingStopped` (the last epoch's checkpoint is kept), ``"skip"`` drops the batch and counts it in the
-    epoch's ``skipped_batches``. An objective may offer ``epoch_warnings(record) -> list[str]``: they are issued
-    as :class:`GenzooWarning` and logged in the record.
-
-    ``precision="bf16"`` runs the objective's forward passes (those it routes through :func:`distributed.through`)
-    under ``torch.autocast`` in bfloat16; weights, optimizer state and checkpoints stay float32.
-
-    Under torchrun every rank trains on a disjoint shard of each epoch's permutation, the modules of
-    ``objective.sync_modules()`` (default: ``modules()``) are wrapped in DistributedDataParallel (the objective
-    runs its forward passes through :func:`distributed.through`), logged losses are averaged over all ranks,
-    and rank 0 alone writes the run folder; every rank resumes from its checkpoint, whatever the number of ranks.
+    Under torchrun every rank trains on a disjoint shard of each epoch's permutation, each module is wrapped in
+    DistributedDataParallel, logged losses are averaged over all ranks, and rank 0 alone writes the run folder;
+    every rank resumes from its checkpoint, whatever the number of ranks.
     """
-    rank, world = distributed.rank(), distributed.world_size()
-    writer = run is not None and rank == 0
-    quiet = quiet or rank > 0
-    data_gen = torch.Generator().manual_seed(seed)  # permutations (and binarization on CPU): the same on every rank
-    draw_gen = torch.Generator(device=device).manual_seed(seed + 1 + 1000 * rank)  # noise drawn inside steps
-    modules = objective.modules()
-    optimizers = objective.make_optimizers()
-    batches = Batches(data, batch_size, shuffle=True, generator=data_gen, device=device, binarize=binarize,
-                      labels=labels, rank=rank, world_size=world)
-    val_batches = None
-    if val_data is not None:
-        val_batches = Batches(val_data, 1024, shuffle=False, device=device, binarize=binarize, labels=val_labels,
-                              generator=torch.Generator().manual_seed(seed + 2))
-    history: list[dict] = []
-    start = 0
-
+    loop = Loop.start(objective, data, policy, val, run, hooks or Hooks())
     if run is not None and run.resuming(resume):
-        state = load_state(run.checkpoint_path)  # on the CPU; load_state_dict moves it to the modules' device
+        loop.resume(run)
+    return loop.epochs()
+
+
+def _split(data: Data) -> tuple[Tensor, Tensor | None]:
+    return data if isinstance(data, tuple) else (data, None)
+
+
+@dataclass
+class Loop:
+    """The state of one training run: what the epoch loop reads and what the checkpoint saves."""
+
+    objective: Objective
+    policy: Policy
+    stepper: Stepper
+    batches: Batches
+    val_batches: Batches | None
+    data_gen: torch.Generator  # permutations (and binarization on the CPU): the same on every rank
+    draw_gen: torch.Generator  # the noise drawn inside steps: its own stream on each rank
+    writer: Run | None  # the run folder, on rank 0 only
+    hooks: Hooks
+    base_lrs: dict[str, list[float]]  # each optimizer's learning rates as made, before any schedule
+    epoch: int = 0  # epochs completed
+    steps: int = 0  # training steps completed (skipped ones not counted)
+    history: list[dict] = field(default_factory=list)
+
+    @classmethod
+    def start(cls, objective: Objective, data: Data, policy: Policy, val: Data | None, run: Run | None,
+              hooks: Hooks) -> Loop:
+        rank, world = distributed.rank(), distributed.world_size()
+        device, seed = policy.device, policy.seed
+        data_gen = torch.Generator().manual_seed(seed)
+        draw_gen = torch.Generator(device=device).manual_seed(seed + 1 + 1000 * rank)
+        x, y = _split(data)
+        batches = Batches(x, policy.batch_size, shuffle=True, generator=data_gen, device=device,
+                          binarize=policy.binarize, labels=y, rank=rank, world_size=world)
+        val_batches = None
+        if val is not None:
+            vx, vy = _split(val)
+            val_batches = Batches(vx, 1024, shuffle=False, device=device, binarize=policy.binarize, labels=vy,
+                                  generator=torch.Generator().manual_seed(seed + 2))
+        modules = objective.modules()
+        stepper = Stepper(objective, objective.make_optimizers(),
+                          replicas=distributed.replicate(modules) if world > 1 else None,
+                          autocast=(device.type, torch.bfloat16) if policy.precision == "bf16" else None,
+                          rollback=policy.on_nonfinite == "skip", hooks=hooks)
+        base_lrs = {k: [g["lr"] for g in o.param_groups] for k, o in stepper.optimizers.items()}
+        return cls(objective, policy, stepper, batches, val_batches, data_gen, draw_gen,
+                   run if run is not None and run.write else None, hooks, base_lrs)
+
+    @property
+    def quiet(self) -> bool:
+        return self.policy.quiet or distributed.rank() > 0
+
+    # -- checkpoints -----------------------------------------------------------------------------
+    def state(self) -> dict:
+        return {"epoch": self.epoch, "steps": self.steps,
+                "modules": {k: m.state_dict() for k, m in self.stepper.modules.items()},
+                "optimizers": {k: o.state_dict() for k, o in self.stepper.optimizers.items()},
+                "rng": {"data": self.data_gen.get_state(), "draw": self.draw_gen.get_state()},
+                "history": self.history}
+
+    def resume(self, run: Run) -> None:
+        """Continue from ``run``'s checkpoint (on the CPU; ``load_state_dict`` moves it to the modules' device)."""
+        state = load_state(run.checkpoint_path)
         try:
-            for name, module in modules.items():
+            for name, module in self.stepper.modules.items():
                 module.load_state_dict(state["modules"][name])
-            for name, opt in optimizers.items():
+            for name, opt in self.stepper.optimizers.items():
                 opt.load_state_dict(state["optimizers"][name])
                 in_parameter_layout(opt)
-            data_gen.set_state(state["rng"]["data"])
-            draw_gen.set_state(state["rng"]["draw"])
-            start, history = int(state["epoch"]), list(state["history"])
+            self.data_gen.set_state(state["rng"]["data"])
+            self.draw_gen.set_state(state["rng"]["draw"])
+            self.epoch, self.steps, self.history = int(state["epoch"]), int(state["steps"]), list(state["history"])
         except (KeyError, RuntimeError, ValueError, TypeError) as e:
             raise CheckpointError(f"{run.checkpoint_path}: does not fit this model ({e})") from None
+        rank = distributed.rank()
         if rank > 0:  # the checkpoint holds rank 0's noise stream; the others start fresh, distinct ones
-            draw_gen.manual_seed(seed + 1 + 1000 * rank + start)
-        if writer:
-            run.truncate_metrics(start)
-        if not quiet:
-            print(f"resuming {run.path} after epoch {start}/{epochs}", file=sys.stderr)
+            self.draw_gen.manual_seed(self.policy.seed + 1 + 1000 * rank + self.epoch)
+        if self.writer is not None:
+            self.writer.truncate_metrics(self.epoch)
+        if not self.quiet:
+            print(f"resuming {run.path} after epoch {self.epoch}/{self.policy.epochs}", file=sys.stderr)
 
-    if world > 1:
-        sync = objective.sync_modules() if hasattr(objective, "sync_modules") else modules
-        objective.replicas_ = distributed.replicate(sync)
-    if precision == "bf16":
-        objective.autocast_ = (device.type, torch.bfloat16)
-    try:
-        return _epochs(objective, batches, val_batches, optimizers, modules, data_gen, draw_gen, history, start,
-                       epochs, seed, run if writer else None, quiet, on_nonfinite, on_epoch)
-    finally:
-        for attribute in ("replicas_", "autocast_"):
-            if hasattr(objective, attribute):
-                delattr(objective, attribute)
+    # -- the loop --------------------------------------------------------------------------------
+    def epochs(self) -> list[dict]:
+        modules = self.stepper.modules.values()
+        while self.epoch < self.policy.epochs:
+            for m in modules:
+                m.train()
+            self.hooks.begin("epoch")
+            t0 = time.perf_counter()
+            record = {"epoch": self.epoch + 1, **self.train_epoch()}
+            if self.val_batches is not None:
+                self.val_batches.generator.manual_seed(self.policy.seed + 2)  # the same draws every epoch and resume
+                record.update(evaluate(self.objective, self.val_batches, self.draw_gen, prefix="val_"))
+            record["seconds"] = round(time.perf_counter() - t0, 4)
+            self.hooks.end("epoch")
+            notes = self.objective.epoch_warnings(record) if hasattr(self.objective, "epoch_warnings") else []
+            for note in notes:
+                warnings.warn(f"epoch {self.epoch + 1}: {note}", GenzooWarning, stacklevel=3)
+            if notes:
+                record["warnings"] = notes
+            self.history.append(record)
+            self.epoch += 1
+            if self.writer is not None:
+                self.writer.log(record)
+                save_state(self.writer.checkpoint_path, self.state())
+            if not self.quiet and (self.epoch == self.policy.epochs or self.epoch % max(1, self.policy.epochs // 20) == 0):
+                shown = ", ".join(f"{k} {v:.4g}" for k, v in record.items() if k != "epoch" and isinstance(v, (int, float)))
+                print(f"epoch {self.epoch}/{self.policy.epochs}: {shown}", file=sys.stderr)
+        for m in modules:
+            m.eval()
+        return self.history
 
-
-def _epochs(objective, batches, val_batches, optimizers, modules, data_gen, draw_gen, history, start, epochs, seed,
-            run, quiet, on_nonfinite, on_epoch) -> list[dict]:
-    """The epoch loop of :func:`train` (``run`` is None on ranks other than 0)."""
-    for epoch in range(start, epochs):
-        t0 = time.perf_counter()
-        for m in modules.values():
-            m.train()
+    def train_epoch(self) -> dict[str, float]:
+        """One pass over the batches; the mean of each logged loss over the images of the steps that logged it."""
+        epoch, total = self.epoch + 1, self.policy.epochs
         sums: dict[str, Tensor] = {}
-        seen = skipped = 0
-        bar = tqdm(batches, desc=f"epoch {epoch + 1}/{epochs}", disable=quiet or None, leave=False, unit="batch")
-        for step, batch in enumerate(bar):
+        counts: dict[str, int] = {}
+        skipped = 0
+        bar = tqdm(total=len(self.batches), desc=f"epoch {epoch}/{total}", disable=self.quiet or None, leave=False,
+                   unit="batch")
+        batches = iter(self.batches)
+        for i in range(len(self.batches)):
+            self.hooks.begin("data")
+            batch = next(batches)
+            self.hooks.end("data")
+            progress = Progress(self.steps, self.epoch + i / len(self.batches))
+            if self.policy.lr_schedule is not None:
+                self._schedule(progress.epoch)
+            self.hooks.begin("step")
             try:
-                losses = objective.train_step(batch, optimizers, draw_gen)
+                logs = self.stepper.step(batch, self.draw_gen, progress)
             except NonFiniteStep as e:
-                if on_nonfinite == "stop":
-                    kept = f"; the checkpoint of epoch {epoch} is kept" if run is not None and epoch > 0 else ""
+                if self.policy.on_nonfinite == "stop":
                     raise TrainingStopped(
-                        f"non-finite {e.what} at epoch {epoch + 1}, step {step + 1}: training diverged (try a lower "
-                        f"learning rate, or on_nonfinite='skip' / --on-nonfinite skip to drop such batches){kept}"
+                        f"non-finite {e.what} at epoch {epoch}, step {i + 1}: training diverged (try a lower learning "
+                        f"rate, or on_nonfinite='skip' / --on-nonfinite skip to drop such batches){self._kept()}"
                     ) from None
                 skipped += 1
                 continue
+            finally:
+                self.hooks.end("step")
+                bar.update()
+            self.steps += 1
             n = batch_length(batch)
-            for k, v in losses.items():
+            for k, v in logs.items():
                 sums[k] = sums[k] + v * n if k in sums else v * n
-            seen += n
-            if step % 25 == 0 and not bar.disable:
-                bar.set_postfix({k: f"{v.item() / seen:.4g}" for k, v in sums.items()})
-        totals = distributed.all_sum({**sums, "_seen": torch.tensor(float(seen), device=batches.data.device)})
-        seen = totals.pop("_seen").item()
-        if seen == 0:
-            raise TrainingStopped(f"every batch of epoch {epoch + 1} had a non-finite loss or gradient: training "
+                counts[k] = counts.get(k, 0) + n
+            if i % 25 == 0 and not bar.disable:
+                bar.set_postfix({k: f"{v.item() / counts[k]:.4g}" for k, v in sums.items()})
+        bar.close()
+        if not sums:
+            raise TrainingStopped(f"every batch of epoch {epoch} had a non-finite loss or gradient: training "
                                   "diverged (try a lower learning rate)")
-        record = {"epoch": epoch + 1, **{f"train_{k}": v.item() / seen for k, v in totals.items()}}
-        if on_nonfinite == "skip":
+        device = self.batches.data.device
+        totals = distributed.all_sum({**sums, **{f"_n_{k}": torch.tensor(float(n), device=device)
+                                                 for k, n in counts.items()}})
+        record = {f"train_{k}": totals[k].item() / totals[f"_n_{k}"].item() for k in sums}
+        if self.policy.on_nonfinite == "skip":
             record["skipped_batches"] = skipped
-        bad = [k for k, v in record.items() if isinstance(v, float) and not math.isfinite(v)]
+        bad = [k for k, v in record.items() if not math.isfinite(v)]
         if bad:
-            kept = f"; the checkpoint of epoch {epoch} is kept" if run is not None and epoch > 0 else ""
-            raise TrainingStopped(
-                f"non-finite {', '.join(bad)} in epoch {epoch + 1}: training diverged (try a lower learning rate){kept}"
-            )
-        if val_batches is not None:
-            val_batches.generator.manual_seed(seed + 2)  # the same draws every epoch, and after a resume
-            record.update(evaluate(objective, val_batches, draw_gen, prefix="val_"))
-        record["seconds"] = round(time.perf_counter() - t0, 4)
-        notes = objective.epoch_warnings(record) if hasattr(objective, "epoch_warnings") else []
-        for note in notes:
-            warnings.warn(f"epoch {epoch + 1}: {note}", GenzooWarning, stacklevel=2)
-        if notes:
-            record["warnings"] = notes
-        history.append(record)
-        if run is not None:
-            run.log(record)
-            save_state(run.checkpoint_path, {
-                "epoch": epoch + 1,
-                "modules": {k: m.state_dict() for k, m in modules.items()},
-                "optimizers": {k: o.state_dict() for k, o in optimizers.items()},
-                "rng": {"data": data_gen.get_state(), "draw": draw_gen.get_state()},
-                "history": history,
-            })
-        if on_epoch is not None:
-            on_epoch(record)
-        if not quiet and (epoch + 1 == epochs or (epoch + 1) % max(1, epochs // 20) == 0):
-            shown = ", ".join(f"{k} {v:.4g}" for k, v in record.items() if k != "epoch" and isinstance(v, (int, float)))
-            print(f"epoch {epoch + 1}/{epochs}: {shown}", file=sys.stderr)
-    for m in modules.values():
-        m.eval()
-    return history
+            raise TrainingStopped(f"non-finite {', '.join(bad)} in epoch {epoch}: training diverged (try a lower "
+                                  f"learning rate){self._kept()}")
+        return record
+
+    def _schedule(self, epoch: float) -> None:
+        """Every optimizer's learning rate at ``epoch``: its base rate times the schedule's factor."""
+        factor = self.policy.lr_schedule(epoch)
+        for name, optimizer in self.stepper.optimizers.items():
+            for group, base in zip(optimizer.param_groups, self.base_lrs[name]):
+                group["lr"] = base * factor
+
+    def _kept(self) -> str:
+        return f"; the checkpoint of epoch {self.epoch} is kept" if self.writer is not None and self.epoch > 0 else ""
 
 
-def batch_length(batch: Tensor | tuple[Tensor, ...]) -> int:
+def batch_length(batch: Batch) -> int:
     return len(batch[0]) if isinstance(batch, tuple) else len(batch)
 
 
@@ -267,3 +292,4 @@ def evaluate(objective: Objective, batches: Batches, generator: torch.Generator,
     for m in modules:
         m.train()
     return {f"{prefix}{k}": v.item() / seen for k, v in sums.items()}
+

@@ -1,5 +1,6 @@
 """Measures of what a model does: reconstructions, samples (on a domain classifier's features), mode coverage."""
 
+from .anomaly import anomaly_auroc
 from .domain import DomainClassifier, domain_classifier, sample_quality
 from .modes import mode_coverage
 from .reconstruction import bce_per_image, mse, psnr, reconstruction_report, ssim
@@ -12,7 +13,7 @@ from .samples import (
     precision_recall,
 )
 
-__all__ = ["DomainClassifier", "bce_per_image", "domain_classifier", "frechet_distance", "kernel_inception_distance",
-           "knn_accuracy", "linear_probe_accuracy", "mode_coverage", "mse", "nearest_neighbours", "parzen_bandwidth",
-           "parzen_log_likelihood", "precision_recall", "psnr", "reconstruction_report", "retrieval_precision",
-           "sample_quality", "ssim"]
+__all__ = ["DomainClassifier", "anomaly_auroc", "bce_per_image", "domain_classifier", "frechet_distance",
+           "kernel_inception_distance", "knn_accuracy", "linear_probe_accuracy", "mode_coverage", "mse",
+           "nearest_neighbours", "parzen_bandwidth", "parzen_log_likelihood", "precision_recall", "psnr",
+           "reconstruction_report", "retrieval_precision", "sample_quality", "ssim"]

@@ -1,33 +1,51 @@
-"""scikit-learn-style estimators around plain PyTorch modules."""
+"""scikit-learn-style estimators around plain PyTorch modules, and ``MODELS``, the one registry of them."""
 
 from .autoencoder import Autoencoder, AutoencoderNet
 from .base import Estimator, NeuralEstimator, load
 from .binary import BinaryAutoencoder, StraightThroughBinarizer
+from .capabilities import can
 from .classifier import EncoderClassifier
 from .denoising import DenoisingAutoencoder
 from .dgen import DiscriminatorGenerator
 from .gan import GAN, GANNet
+from .linear import LinearAutoencoder
 from .pca import PCA
 from .sparse import SparseAutoencoder, kl_sparsity
 from .vae import VAE, VAENet, kl_standard_normal
 
+# the command line's name of each model (`genzoo train NAME`); report, eval and sample follow its capabilities
+MODELS: dict[str, type[Estimator]] = {
+    "pca": PCA,
+    "linear-ae": LinearAutoencoder,
+    "ae": Autoencoder,
+    "dae": DenoisingAutoencoder,
+    "sparse-ae": SparseAutoencoder,
+    "binary-ae": BinaryAutoencoder,
+    "vae": VAE,
+    "gan": GAN,
+    "dgen": DiscriminatorGenerator,
+}
+
 __all__ = [
-           "GAN",
-           "PCA",
-           "VAE",
-           "Autoencoder",
-           "AutoencoderNet",
-           "BinaryAutoencoder",
-           "DenoisingAutoencoder",
-           "DiscriminatorGenerator",
-           "EncoderClassifier",
-           "Estimator",
-           "GANNet",
-           "NeuralEstimator",
-           "SparseAutoencoder",
-           "StraightThroughBinarizer",
-           "VAENet",
-           "kl_sparsity",
-           "kl_standard_normal",
-           "load",
+    "GAN",
+    "MODELS",
+    "PCA",
+    "VAE",
+    "Autoencoder",
+    "AutoencoderNet",
+    "BinaryAutoencoder",
+    "DenoisingAutoencoder",
+    "DiscriminatorGenerator",
+    "EncoderClassifier",
+    "Estimator",
+    "GANNet",
+    "LinearAutoencoder",
+    "NeuralEstimator",
+    "SparseAutoencoder",
+    "StraightThroughBinarizer",
+    "VAENet",
+    "can",
+    "kl_sparsity",
+    "kl_standard_normal",
+    "load",
 ]

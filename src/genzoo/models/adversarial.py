@@ -69,8 +69,8 @@ def squash(out: Tensor, output: str) -> Tensor:
 
 
 def d_report(d_loss: Tensor, real_logits: Tensor, fake_logits: Tensor) -> dict[str, Tensor]:
-    """D's loss and its mean probability on the real and on the fake rows, detached (what the engine logs)."""
-    return {"d_loss": d_loss.detach(), "d_real": real_logits.detach().sigmoid().mean(),
+    """D's loss (the engine minimises it) and its mean probability on the real and on the fake rows (logged)."""
+    return {"d_loss": d_loss, "d_real": real_logits.detach().sigmoid().mean(),
             "d_fake": fake_logits.detach().sigmoid().mean()}
 
 

@@ -15,12 +15,12 @@ import torch
 from sklearn.base import TransformerMixin
 from torch import Tensor, nn
 
-from ..engine import distributed
-from ..engine.trainer import Optimizers, backprop
+from ..engine.trainer import Policy
 from ..errors import ConfigError
-from ..nets import ACTIVATIONS, ConvDecoder, ConvEncoder, MLPDecoder, MLPEncoder
+from ..nets import ACTIVATIONS, ConvDecoder, ConvEncoder, MLPDecoder, MLPEncoder, blocks
 from ..validation import as_codes, check_choice, check_int, check_sizes
-from .base import NeuralEstimator, store_params
+from .base import NeuralEstimator, make_optimizer, store_params
+from .capabilities import DECODE, ENCODE, RECONSTRUCT, SCORE
 from .losses import RECONSTRUCTION_LOSSES, reconstruction_loss
 from .pretrain import pretrain_layerwise
 
@@ -76,6 +76,8 @@ class Autoencoder(TransformerMixin, NeuralEstimator):
 
     Fitted: ``module_`` (the plain ``nn.Module``), ``input_shape_``, ``history_`` (one record per epoch).
     """
+
+    capabilities = frozenset({ENCODE, DECODE, RECONSTRUCT, SCORE})
 
     def __init__(
         self,
@@ -135,20 +137,21 @@ class Autoencoder(TransformerMixin, NeuralEstimator):
     def _before_training(self, data: Tensor, resuming: bool, quiet: bool) -> None:
         """Greedy layer-wise pre-training (seed 002), unless resuming an end-to-end run already under way."""
         if self.pretrain == "layerwise" and not resuming:
-            self.pretrain_history_ = pretrain_layerwise(self, data, quiet)
+            net = self.module_
+            policy = Policy(epochs=self.pretrain_epochs, batch_size=self.batch_size, seed=self.random_state,
+                            device=self.device_, quiet=quiet)
+            self.pretrain_history_ = pretrain_layerwise(
+                blocks(net.encoder.net), blocks(net.decoder.net), data, self.loss, policy,
+                lambda params: make_optimizer(params, self.optimizer, self.lr, self.weight_decay))
 
-    def _losses(self, x: Tensor, generator: torch.Generator, corrupt: bool) -> dict[str, Tensor]:
+    def _losses(self, x: Tensor, generator: torch.Generator, corrupt: bool = True) -> dict[str, Tensor]:
+        """Reconstruction loss (and the variant's penalty) of the batch; training corrupts the input first."""
         code = self.module_.encode(self._corrupt(x, generator) if corrupt else x)
         recon = reconstruction_loss(self.module_.decoder(code), x, self.loss).mean()
         penalty = self._penalty(code)
         if penalty is None:
             return {"loss": recon}
         return {"loss": recon + penalty, "recon": recon, "penalty": penalty}
-
-    def train_step(self, x: Tensor, optimizers: Optimizers, generator: torch.Generator) -> dict[str, Tensor]:
-        losses = distributed.through(self, "main", lambda: self._losses(x, generator, corrupt=True))
-        backprop(losses["loss"], optimizers["main"])
-        return {k: v.detach() for k, v in losses.items()}
 
     def eval_step(self, x: Tensor, generator: torch.Generator) -> dict[str, Tensor]:
         return self._losses(x, generator, corrupt=False)
@@ -170,10 +173,11 @@ class Autoencoder(TransformerMixin, NeuralEstimator):
         return self._map(lambda x: self.module_(x).sigmoid(), data)
 
     def score_samples(self, X: Any) -> np.ndarray:
-        """Per-image reconstruction loss ``(N,)`` (nats for ``bce``, squared error for ``mse``): an outlier score."""
+        """Minus each image's reconstruction loss ``(N,)`` (nats for ``bce``, squared error for ``mse``): higher means
+        more typical of the training data, scikit-learn's convention for outlier scores."""
         data = self._images(X)
-        return self._map(lambda x: reconstruction_loss(self.module_(x), x, self.loss), data)
+        return self._map(lambda x: -reconstruction_loss(self.module_(x), x, self.loss), data)
 
     def score(self, X: Any, y: Any = None) -> float:
         """Minus the mean reconstruction loss per image (higher is better, as scikit-learn expects)."""
-        return -float(self.score_samples(X).mean())
+        return float(self.score_samples(X).mean())

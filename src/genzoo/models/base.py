@@ -18,12 +18,13 @@ from safetensors.torch import save as st_save
 from sklearn.base import BaseEstimator
 from torch import Tensor, nn
 
-from .. import __version__
 from .._io import atomic_write_bytes, atomic_write_json
+from .._version import __version__
 from ..data.batches import Batches, validation_split
-from ..engine import distributed
 from ..engine.runs import CONFIG, WEIGHTS, Run, read_config
-from ..engine.trainer import ON_NONFINITE, PRECISIONS, Optimizers, train
+from ..engine.schedules import Schedule
+from ..engine.step import Hooks, Optimizers, Progress, Update
+from ..engine.trainer import ON_NONFINITE, PRECISIONS, Policy, train, training_device
 from ..errors import CheckpointError, ConfigError
 from ..validation import as_images, check_choice, check_float, check_int, resolve_device
 
@@ -40,6 +41,9 @@ class Estimator(BaseEstimator, ABC):
     """
 
     registry: ClassVar[dict[str, type[Estimator]]] = {}
+    capabilities: ClassVar[frozenset[str]] = frozenset()  # see capabilities.py
+    code_size_param: ClassVar[str | None] = "latent_dim"  # the parameter the CLI's --latent-dim sets
+    binarize: ClassVar[bool] = False  # trained on dynamically binarized images (then measured on binarized ones)
 
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)
@@ -149,11 +153,10 @@ class Estimator(BaseEstimator, ABC):
 class NeuralEstimator(Estimator):
     """An estimator around ``module_``, an ``nn.Module`` trained by the engine.
 
-    Subclasses build the module (``_build``) and are the engine's objective (``modules``,
-    ``make_optimizers``, ``train_step``, ``eval_step``).
+    Subclasses build the module (``_build``) and are the engine's objective: ``train_step`` returns the
+    :class:`~genzoo.engine.Update` s of one step (what to minimise, with which optimizer), ``eval_step`` the same
+    losses without updating; ``modules`` and ``make_optimizers`` default to one module and one optimizer, ``main``.
     """
-
-    binarize: ClassVar[bool] = False
 
     @abstractmethod
     def _build(self, input_shape: tuple[int, ...]) -> nn.Module:
@@ -176,16 +179,28 @@ class NeuralEstimator(Estimator):
     def make_optimizers(self) -> Optimizers:
         return {"main": make_optimizer(self.module_.parameters(), self.optimizer, self.lr, self.weight_decay)}
 
+    def _losses(self, batch: Any, generator: torch.Generator) -> dict[str, Tensor]:
+        """The losses of one batch, ``"loss"`` the one minimised (models with one update define this)."""
+        raise NotImplementedError
+
+    def train_step(self, batch: Any, generator: torch.Generator, progress: Progress) -> list[Update]:
+        """One update of ``main``, minimising ``_losses(batch)["loss"]``."""
+        return [Update("main", lambda: self._losses(batch, generator))]
+
+    def eval_step(self, batch: Any, generator: torch.Generator) -> dict[str, Tensor]:
+        return self._losses(batch, generator)
+
     # -- fitting ---------------------------------------------------------------------------------
     def fit(self, X: Any, y: Any = None, *, run_dir: str | os.PathLike | None = None, resume: bool = False,
             quiet: bool = True, run_info: dict[str, Any] | None = None, on_nonfinite: str = "stop",
-            precision: str = "fp32") -> NeuralEstimator:
+            precision: str = "fp32", hooks: Hooks | None = None) -> NeuralEstimator:
         """Train on images ``X`` ``(N, C, H, W)`` or rows ``(N, D)`` (uint8, or float in [0, 1]).
 
         With ``run_dir``, the run folder gets ``config.json``, ``metrics.jsonl``, a checkpoint after every
         epoch and, at the end, ``model.safetensors``; ``resume=True`` continues from its last checkpoint.
         A non-finite loss or gradient stops training (``on_nonfinite="stop"``) or drops the batch (``"skip"``).
         ``precision="bf16"`` trains with bfloat16 autocast (meant for CUDA; weights stay float32).
+        ``hooks``: callbacks around the engine's phases (:class:`~genzoo.engine.Hooks`; the bench times with them).
         """
         self._check_params()
         check_choice("on_nonfinite", on_nonfinite, ON_NONFINITE)
@@ -193,8 +208,7 @@ class NeuralEstimator(Estimator):
         data = self._fit_data(X)
         self.input_shape_ = tuple(data.shape[1:])
         self.n_features_in_ = int(np.prod(self.input_shape_))
-        distributed.init()  # under torchrun: join the process group (a no-op otherwise)
-        self.device_ = distributed.local_device(resolve_device(self.device))
+        self.device_ = training_device(resolve_device(self.device))
         labels = self._fit_labels(y, len(data))
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.random_state)
@@ -205,21 +219,22 @@ class NeuralEstimator(Estimator):
             data, val = data[train_idx], data[val_idx]
             if labels is not None:
                 labels, val_labels = labels[train_idx], labels[val_idx]
-        kwargs = dict(epochs=self.epochs, batch_size=self.batch_size, device=self.device_, seed=self.random_state,
-                      val_data=val, labels=labels, val_labels=val_labels, resume=resume, quiet=quiet,
-                      binarize=self.binarize, on_nonfinite=on_nonfinite, precision=precision)
+        policy = Policy(epochs=self.epochs, batch_size=self.batch_size, seed=self.random_state, device=self.device_,
+                        binarize=self.binarize, on_nonfinite=on_nonfinite, precision=precision, quiet=quiet,
+                        lr_schedule=self._lr_schedule())
+        train_data = data if labels is None else (data, labels)
+        val_data = val if val is None or val_labels is None else (val, val_labels)
         if run_dir is None:
             self._before_training(data, False, quiet)
-            self.history_ = train(self, data, **kwargs)
+            self.history_ = train(self, train_data, policy, val=val_data, hooks=hooks)
             return self
-        writer = distributed.rank() == 0  # under torchrun, rank 0 alone writes the run folder
-        with Run(run_dir, write=writer) as run:
+        with Run(run_dir) as run:  # under torchrun, rank 0 alone writes it
             resuming = run.resuming(resume)
-            if not resuming and writer:
+            if not resuming and run.write:
                 run.write_config(self.config(**(run_info or {})))
             self._before_training(data, resuming, quiet)
-            self.history_ = train(self, data, run=run, **kwargs)
-            if writer:
+            self.history_ = train(self, train_data, policy, val=val_data, run=run, resume=resume, hooks=hooks)
+            if run.write:
                 self.save(run.path, **(run_info or {}))
         return self
 
@@ -229,6 +244,10 @@ class NeuralEstimator(Estimator):
 
     def _fit_labels(self, y: Any, n: int) -> Tensor | None:
         """Labels to train with; unsupervised models ignore ``y`` (as scikit-learn transformers do)."""
+        return None
+
+    def _lr_schedule(self) -> Schedule | None:
+        """The learning-rate schedule the engine follows (``engine.schedules``); None keeps ``lr`` throughout."""
         return None
 
     def _before_training(self, data: Tensor, resuming: bool, quiet: bool) -> None:

@@ -44,6 +44,7 @@ class BinaryAutoencoder(Autoencoder):
     ) -> None:
         store_params(self, locals())
 
+    code_size_param = "code_bits"
     code_activation = "sigmoid"  # fixed: the binarizer thresholds probabilities
     latent_dim = property(lambda self: self.code_bits)
     pretrain, pretrain_epochs = None, 0

@@ -13,8 +13,6 @@ import torch.nn.functional as F
 from sklearn.base import ClassifierMixin
 from torch import Tensor, nn
 
-from ..engine import distributed
-from ..engine.trainer import Optimizers, backprop
 from ..errors import ConfigError
 from ..validation import check_int
 from .base import Estimator, NeuralEstimator, load, store_params
@@ -42,19 +40,11 @@ class Classifier(ClassifierMixin, NeuralEstimator):
         self.classes_ = np.arange(n_classes)
         return torch.from_numpy(y.astype(np.int64))
 
-    def _loss(self, batch: tuple[Tensor, Tensor]) -> tuple[Tensor, Tensor]:
+    def _losses(self, batch: tuple[Tensor, Tensor], generator: torch.Generator) -> dict[str, Tensor]:
+        """Cross-entropy in nats per image (minimised) and the batch's accuracy."""
         x, y = batch
         logits = self.module_(x)
-        return F.cross_entropy(logits, y), (logits.argmax(1) == y).float().mean()
-
-    def train_step(self, batch, optimizers: Optimizers, generator: torch.Generator) -> dict[str, Tensor]:
-        loss, acc = distributed.through(self, "main", lambda: self._loss(batch))
-        backprop(loss, optimizers["main"])
-        return {"loss": loss.detach(), "accuracy": acc}
-
-    def eval_step(self, batch, generator: torch.Generator) -> dict[str, Tensor]:
-        loss, acc = self._loss(batch)
-        return {"loss": loss, "accuracy": acc}
+        return {"loss": F.cross_entropy(logits, y), "accuracy": (logits.argmax(1) == y).float().mean()}
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities ``(N, n_classes)``."""

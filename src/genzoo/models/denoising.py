@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
+import numpy as np
 import torch
 from torch import Tensor
 
+from ..data.batches import to_float
 from ..data.corrupt import NOISES, corrupt
-from ..validation import check_choice, check_float
+from ..validation import check_choice, check_float, check_int
 from .autoencoder import Autoencoder
 from .base import store_params
+from .capabilities import DENOISE
 
 
 class DenoisingAutoencoder(Autoencoder):
@@ -22,6 +26,8 @@ class DenoisingAutoencoder(Autoencoder):
         noise_level: σ for Gaussian noise, the fraction of pixels otherwise.
         The other parameters are :class:`Autoencoder`'s. ``reconstruct(noisy)`` denoises.
     """
+
+    capabilities = Autoencoder.capabilities | {DENOISE}
 
     def __init__(
         self,
@@ -53,3 +59,9 @@ class DenoisingAutoencoder(Autoencoder):
 
     def _corrupt(self, x: Tensor, generator: torch.Generator) -> Tensor:
         return corrupt(x, self.noise, self.noise_level, generator)
+
+    def corrupt(self, X: Any, random_state: int = 0) -> np.ndarray:
+        """Images ``X`` corrupted as in training: float32 ``(N, *input_shape)`` in [0, 1], a seeded draw."""
+        check_int("random_state", random_state, 0)
+        x = to_float(self._images(X))
+        return self._corrupt(x, torch.Generator().manual_seed(random_state)).numpy()

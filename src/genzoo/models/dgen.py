@@ -15,11 +15,11 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from ..engine import distributed
-from ..engine.trainer import Optimizers, backprop
+from ..engine.step import Optimizers, Progress, Update
 from ..validation import check_choice, check_float, check_int, check_sizes
 from .adversarial import ARCHS, OUTPUTS, DiscriminatorMixin, build_discriminator, d_report, discriminator_loss
 from .base import NeuralEstimator, make_optimizer, store_params
+from .capabilities import DISCRIMINATE, SAMPLE
 
 
 class DGenNet(nn.Module):
@@ -45,6 +45,9 @@ class DiscriminatorGenerator(DiscriminatorMixin, NeuralEstimator):
 
     ``sample(n)`` climbs D from ``n`` noise draws; ``discriminate(X)`` gives D's probabilities.
     """
+
+    capabilities = frozenset({SAMPLE, DISCRIMINATE})
+    code_size_param = None
 
     def __init__(
         self,
@@ -114,18 +117,14 @@ class DiscriminatorGenerator(DiscriminatorMixin, NeuralEstimator):
             net.discriminator.requires_grad_(True)
         return x.detach()
 
-    def train_step(self, x: Tensor, optimizers: Optimizers, generator: torch.Generator) -> dict[str, Tensor]:
-        negatives = self._climb(len(x), generator)
-        real_logits, fake_logits = distributed.through(
-            self, "main", lambda: (self.module_.discriminator(x), self.module_.discriminator(negatives)))
-        loss = discriminator_loss(real_logits, fake_logits)
-        backprop(loss, optimizers["main"])
-        return d_report(loss, real_logits, fake_logits)
-
-    def eval_step(self, x: Tensor, generator: torch.Generator) -> dict[str, Tensor]:
+    def _losses(self, x: Tensor, generator: torch.Generator) -> dict[str, Tensor]:
+        """D's loss on the real batch against negatives climbed from fresh noise (the climb steps only x)."""
         negatives = self._climb(len(x), generator)
         real_logits, fake_logits = self.module_.discriminator(x), self.module_.discriminator(negatives)
         return d_report(discriminator_loss(real_logits, fake_logits), real_logits, fake_logits)
+
+    def train_step(self, x: Tensor, generator: torch.Generator, progress: Progress) -> list[Update]:
+        return [Update("main", lambda: self._losses(x, generator), minimise="d_loss")]
 
     # -- using the model -------------------------------------------------------------------------
     def sample(self, n: int, random_state: int | None = None) -> np.ndarray:

@@ -14,8 +14,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from ..engine import distributed
-from ..engine.trainer import Optimizers, backprop
+from ..engine.step import Optimizers, Progress, Update
 from ..nets import InfoGANDecoder, MLPDecoder
 from ..validation import as_codes, check_choice, check_int, check_sizes
 from .adversarial import (
@@ -30,6 +29,7 @@ from .adversarial import (
     squash,
 )
 from .base import NeuralEstimator, make_optimizer, store_params
+from .capabilities import DISCRIMINATE, SAMPLE
 
 NOISES = ("normal", "uniform")
 G_LOSSES = ("non-saturating", "minimax")
@@ -37,16 +37,11 @@ G_LOSSES = ("non-saturating", "minimax")
 
 class GANNet(nn.Module):
     """``generator``: noise ``(N, noise_dim)`` -> raw output ``(N, *shape)``;
-    ``discriminator``: ``(N, *shape)`` -> logits ``(N, 1)``.
-
-    ``d_updates`` counts discriminator updates (a buffer, so that it is checkpointed and a resumed run
-    updates G on the same steps as an uninterrupted one).
-    """
+    ``discriminator``: ``(N, *shape)`` -> logits ``(N, 1)``."""
 
     def __init__(self, generator: nn.Module, discriminator: nn.Module, output: str) -> None:
         super().__init__()
         self.generator, self.discriminator, self.output = generator, discriminator, output
-        self.register_buffer("d_updates", torch.zeros((), dtype=torch.long))
 
     def generate(self, z: Tensor) -> Tensor:
         """Samples ``(N, *shape)`` in data space from noise ``z``."""
@@ -72,6 +67,9 @@ class GAN(DiscriminatorMixin, NeuralEstimator):
 
     ``sample(n)`` draws images; ``discriminate(X)`` gives D's probability that each row is real.
     """
+
+    capabilities = frozenset({SAMPLE, DISCRIMINATE})
+    code_size_param = "noise_dim"
 
     def __init__(
         self,
@@ -115,10 +113,7 @@ class GAN(DiscriminatorMixin, NeuralEstimator):
 
     # -- the engine's objective ------------------------------------------------------------------
     def modules(self) -> dict[str, nn.Module]:
-        return {"gan": self.module_}
-
-    def sync_modules(self) -> dict[str, nn.Module]:
-        """Under torchrun, D and G are replicated apart: each update uses all of one network's weights."""
+        """D and G, each stepped by its own optimizer (and, under torchrun, replicated apart)."""
         return {"discriminator": self.module_.discriminator, "generator": self.module_.generator}
 
     def make_optimizers(self) -> Optimizers:
@@ -132,29 +127,32 @@ class GAN(DiscriminatorMixin, NeuralEstimator):
             return torch.rand(n, self.noise_dim, generator=generator, device=device).mul_(2).sub_(1)
         return torch.randn(n, self.noise_dim, generator=generator, device=device)
 
-    def train_step(self, x: Tensor, optimizers: Optimizers, generator: torch.Generator) -> dict[str, Tensor]:
+    def train_step(self, x: Tensor, generator: torch.Generator, progress: Progress) -> list[Update]:
+        """D's update on the real batch against fresh fakes (G frozen); on every ``d_steps``-th step, then G's update
+        on fresh noise against the D just updated (D frozen)."""
         net = self.module_
-        with torch.no_grad():
+
+        def d_losses() -> dict[str, Tensor]:
             fake = net.generate(self._noise(len(x), generator, x.device))
-        real_logits, fake_logits = distributed.through(
-            self, "discriminator", lambda: (net.discriminator(x), net.discriminator(fake)))
-        d_loss = discriminator_loss(real_logits, fake_logits)
-        backprop(d_loss, optimizers["discriminator"])
-        net.d_updates += 1
-        if self.d_steps == 1 or int(net.d_updates) % self.d_steps == 0:  # no host sync in the default case
-            net.discriminator.requires_grad_(False)  # G's update needs no gradient for D's weights
-            z = self._noise(len(x), generator, x.device)
-            g_loss = distributed.through(
-                self, "generator", lambda: generator_loss(net.discriminator(net.generate(z)), self.g_loss))
-            backprop(g_loss, optimizers["generator"])
-            net.discriminator.requires_grad_(True)
-        return self._report(d_loss, real_logits, fake_logits)
+            real_logits, fake_logits = net.discriminator(x), net.discriminator(fake)
+            return d_report(discriminator_loss(real_logits, fake_logits), real_logits, fake_logits)
+
+        def g_losses() -> dict[str, Tensor]:
+            fake = net.generate(self._noise(len(x), generator, x.device))
+            return {"g_loss": generator_loss(net.discriminator(fake), self.g_loss)}
+
+        updates = [Update("discriminator", d_losses, minimise="d_loss")]
+        if (progress.step + 1) % self.d_steps == 0:
+            updates.append(Update("generator", g_losses, minimise="g_loss"))
+        return updates
 
     def eval_step(self, x: Tensor, generator: torch.Generator) -> dict[str, Tensor]:
+        """D's report and G's loss against the same fakes."""
         net = self.module_
         real_logits = net.discriminator(x)
         fake_logits = net.discriminator(net.generate(self._noise(len(x), generator, x.device)))
-        return self._report(discriminator_loss(real_logits, fake_logits), real_logits, fake_logits)
+        return {**d_report(discriminator_loss(real_logits, fake_logits), real_logits, fake_logits),
+                "g_loss": generator_loss(fake_logits, self.g_loss)}
 
     def epoch_warnings(self, record: dict[str, float]) -> list[str]:
         """A sign of divergence or collapse: D tells real from fake almost perfectly, so G learns little."""
@@ -164,9 +162,9 @@ class GAN(DiscriminatorMixin, NeuralEstimator):
                     "collapsed; try a lower learning rate, d_steps=1 or g_loss='non-saturating'"]
         return []
 
-    def _report(self, d_loss: Tensor, real_logits: Tensor, fake_logits: Tensor) -> dict[str, Tensor]:
-        """D's report, and G's loss against the same fakes."""
-        return {**d_report(d_loss, real_logits, fake_logits), "g_loss": generator_loss(fake_logits, self.g_loss).detach()}
+    def _restore(self, facts: dict[str, Any], tensors: dict[str, Tensor]) -> None:
+        tensors.pop("module.d_updates", None)  # a counter saved by genzoo 0.1 before the engine counted steps
+        super()._restore(facts, tensors)
 
     # -- using the model -------------------------------------------------------------------------
     def generate(self, Z: Any) -> np.ndarray:

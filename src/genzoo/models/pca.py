@@ -19,6 +19,7 @@ from ..engine.runs import Run
 from ..errors import ConfigError
 from ..validation import as_images, check_int
 from .base import Estimator
+from .capabilities import DECODE, ENCODE, RECONSTRUCT, SCORE
 
 
 class PCA(TransformerMixin, Estimator):
@@ -30,6 +31,9 @@ class PCA(TransformerMixin, Estimator):
     Fitted attributes: ``components_`` ``(k, D)``, ``mean_`` ``(D,)``, ``explained_variance_``,
     ``explained_variance_ratio_``, ``singular_values_``, ``noise_variance_``, ``input_shape_``.
     """
+
+    capabilities = frozenset({ENCODE, DECODE, RECONSTRUCT, SCORE})
+    code_size_param = "n_components"
 
     def __init__(self, n_components: int = 2) -> None:
         self.n_components = n_components

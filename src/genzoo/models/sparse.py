@@ -1,4 +1,9 @@
-"""The sparse autoencoder (seeds 002, 003): reconstruction + λ·ρ(h), a sparsity penalty on the code."""
+"""The sparse autoencoder (seeds 002, 003): reconstruction + λ·ρ(h), a sparsity penalty on the code.
+
+The reconstruction loss is summed over the D pixels of an image, so it grows with the image; the penalty is
+scaled to match: λ · D · (the mean over code units of each unit's penalty). One λ then means the same trade-off
+on 8×8 digits (D = 64) and on 28×28 images (D = 784), whatever the code size.
+"""
 
 from __future__ import annotations
 
@@ -29,9 +34,10 @@ class SparseAutoencoder(Autoencoder):
     """An :class:`Autoencoder` whose loss adds ``weight`` × a sparsity penalty on the code.
 
     Args:
-        penalty: ``l1`` (mean over the batch of ‖h‖₁) or ``kl`` (Σ_j KL(ρ‖ρ̂_j) against ``target_rate``,
-            which needs sigmoid code units, the default ``code_activation``).
-        weight: λ. target_rate: ρ, the wanted mean activation of each unit (e.g. 0.05).
+        penalty: ``l1`` (|h_j| averaged over the batch and the code units) or ``kl`` (KL(ρ‖ρ̂_j) averaged over
+            the code units, against ``target_rate``; needs sigmoid code units, the default ``code_activation``).
+        weight: λ; the penalty is λ × D (pixels per image) × that mean, to match the summed reconstruction loss.
+        target_rate: ρ, the wanted mean activation of each unit (e.g. 0.05).
         The other parameters are :class:`Autoencoder`'s; the log shows ``recon`` and ``penalty`` apart.
     """
 
@@ -68,6 +74,7 @@ class SparseAutoencoder(Autoencoder):
             raise ConfigError("penalty='kl' needs code units in (0, 1): use code_activation='sigmoid' (or penalty='l1')")
 
     def _penalty(self, code: Tensor) -> Tensor:
+        scale = self.weight * self.n_features_in_ / code.shape[1]  # λ · D · mean over the units
         if self.penalty == "l1":
-            return self.weight * code.abs().sum(1).mean()
-        return self.weight * kl_sparsity(code, self.target_rate)
+            return scale * code.abs().sum(1).mean()
+        return scale * kl_sparsity(code, self.target_rate)

@@ -2,7 +2,8 @@
 
 Loss per image, in nats: −log p(x|z) + β·KL(q(z|x) ‖ N(0, I)), with the closed form
 KL = ½ Σ (μ² + σ² − log σ² − 1). With β = 1 it is the negative ELBO. ``log_likelihood`` gives the
-importance-weighted bound (IWAE) on log p(x), which rises towards log p(x) as k grows.
+importance-weighted bound (IWAE) on log p(x), which rises towards log p(x) as k grows; ``objective="iwae"``
+trains on that bound with ``k`` samples (Burda et al. 2015).
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ import torch.nn.functional as F
 from sklearn.base import TransformerMixin
 from torch import Tensor, nn
 
-from ..engine import distributed
-from ..engine.trainer import Optimizers, backprop
+from ..engine.schedules import SCHEDULES, Schedule
+from ..engine.step import Progress, Update
 from ..errors import ConfigError
 from ..nets import (
     ACTIVATIONS,
@@ -31,9 +32,11 @@ from ..nets import (
 )
 from ..validation import as_codes, check_choice, check_float, check_int, check_sizes
 from .base import NeuralEstimator, store_params
+from .capabilities import DECODE, ENCODE, LIKELIHOOD, NORMAL_PRIOR, RECONSTRUCT, SAMPLE, SCORE
 
 LIKELIHOODS = ("bernoulli", "gaussian")
 LEARN_SIGMA = (None, "global", "pixel")
+OBJECTIVES = ("elbo", "iwae")
 LOG_2PI = math.log(2 * math.pi)
 IWAE_ROWS = 32768  # decoder rows per chunk of importance samples: bounds memory for any k
 
@@ -75,11 +78,20 @@ class VAE(TransformerMixin, NeuralEstimator):
             ``gaussian`` (mean from the decoder, standard deviation ``sigma``).
         sigma: the Gaussian's fixed standard deviation. learn_sigma: ``global`` or ``pixel`` learns it instead.
         beta: the weight of the KL term (1 gives the ELBO). binarize: dynamic binarization of each batch.
-        The training parameters are those of every genzoo estimator.
+        objective: ``elbo``, or ``iwae``: the importance-weighted bound log (1/k) Σ p(x, z_i)/q(z_i|x), which
+            is tighter than the ELBO for k > 1 and equals it at k = 1. k: samples of z per image in training
+            (for ``elbo``, its reconstruction term is averaged over them).
+        kl_warmup: epochs over which the weight of the KL term (of log p(z) − log q(z|x) for ``iwae``) rises
+            linearly from 0 to ``beta`` (0: none). lr_schedule: ``burda`` (Burda et al.'s 8 stages of 3^i epochs,
+            the rate 10^(−i/7) of ``lr`` in stage i, fitted into ``epochs``) or None.
+        The training parameters are those of every genzoo estimator. Burda et al.'s net is
+        ``hidden=(200, 200), activation="tanh", latent_dim=50``.
 
     ``transform`` gives μ; ``inverse_transform`` decodes means; ``sample(n)`` decodes z ~ N(0, I);
     ``score`` is the mean ELBO in nats; ``log_likelihood(X, k)`` the IWAE estimate of log p(x).
     """
+
+    capabilities = frozenset({ENCODE, DECODE, RECONSTRUCT, SAMPLE, LIKELIHOOD, NORMAL_PRIOR, SCORE})
 
     def __init__(
         self,
@@ -92,6 +104,10 @@ class VAE(TransformerMixin, NeuralEstimator):
         learn_sigma: str | None = None,
         beta: float = 1.0,
         binarize: bool = False,
+        objective: str = "elbo",
+        k: int = 1,
+        kl_warmup: float = 0.0,
+        lr_schedule: str | None = None,
         epochs: int = 10,
         batch_size: int = 128,
         lr: float = 1e-3,
@@ -114,6 +130,10 @@ class VAE(TransformerMixin, NeuralEstimator):
         check_choice("learn_sigma", self.learn_sigma, LEARN_SIGMA)
         check_float("beta", self.beta, 0.0)
         check_choice("binarize", self.binarize, (False, True))
+        check_choice("objective", self.objective, OBJECTIVES)
+        check_int("k", self.k, 1)
+        check_float("kl_warmup", self.kl_warmup, 0.0)
+        check_choice("lr_schedule", self.lr_schedule, (None, *SCHEDULES))
         if self.learn_sigma and self.likelihood != "gaussian":
             raise ConfigError("learn_sigma needs likelihood='gaussian'")
 
@@ -146,25 +166,42 @@ class VAE(TransformerMixin, NeuralEstimator):
         """E[x|z] from decoder output: sigmoid of Bernoulli logits, or the Gaussian mean clipped to [0, 1]."""
         return out.sigmoid() if self.likelihood == "bernoulli" else out.clamp(0.0, 1.0)
 
-    def _terms(self, x: Tensor, generator: torch.Generator) -> tuple[Tensor, Tensor]:
-        """Per-image (−log p(x|z), KL) with one reparameterised sample z = μ + σ⊙ε."""
+    def _terms(self, x: Tensor, generator: torch.Generator, k: int = 1) -> tuple[Tensor, Tensor]:
+        """Per-image (−log p(x|z) averaged over ``k`` reparameterised samples z = μ + σ⊙ε, KL), each ``(B,)``."""
         mu, logvar = self.module_.encode(x)
-        eps = torch.randn(mu.shape, generator=generator, device=mu.device)
-        z = mu + torch.exp(0.5 * logvar) * eps
-        return self._nll(self.module_.decoder(z), x), kl_standard_normal(mu, logvar)
+        eps = torch.randn((k, *mu.shape), generator=generator, device=mu.device)
+        z = mu + torch.exp(0.5 * logvar) * eps  # (k, B, D)
+        nll = self._nll(self.module_.decoder(z.flatten(0, 1)), x.expand(k, *x.shape).flatten(0, 1))
+        return nll.view(k, len(x)).mean(0), kl_standard_normal(mu, logvar)
 
-    def _losses(self, x: Tensor, generator: torch.Generator) -> dict[str, Tensor]:
-        nll, kl = self._terms(x, generator)
+    def _log_weights(self, x: Tensor, k: int, generator: torch.Generator) -> tuple[Tensor, Tensor]:
+        """For k samples z_i ~ q(z|x): (log p(x|z_i), log p(z_i) − log q(z_i|x)), each ``(k, B)``."""
+        mu, logvar = self.module_.encode(x)
+        eps = torch.randn((k, *mu.shape), generator=generator, device=mu.device)
+        z = mu + torch.exp(0.5 * logvar) * eps  # (k, B, D)
+        log_px = -self._nll(self.module_.decoder(z.flatten(0, 1)), x.expand(k, *x.shape).flatten(0, 1)).view(k, len(x))
+        log_pz = -0.5 * (z.square() + LOG_2PI).sum(-1)
+        log_qz = -0.5 * (eps.square() + LOG_2PI + logvar).sum(-1)
+        return log_px, log_pz - log_qz
+
+    def _losses(self, x: Tensor, generator: torch.Generator, beta: float | None = None) -> dict[str, Tensor]:
+        """The training loss per image in nats (``loss``), with the KL weight ``beta`` (default: ``self.beta``)."""
+        beta = self.beta if beta is None else beta
+        if self.objective == "iwae":
+            log_px, log_ratio = self._log_weights(x, self.k, generator)
+            bound = torch.logsumexp(log_px + beta * log_ratio, dim=0) - math.log(self.k)
+            return {"loss": -bound.mean(), "recon": -log_px.mean(), "kl": -log_ratio.mean()}
+        nll, kl = self._terms(x, generator, self.k)
         recon, kl = nll.mean(), kl.mean()
-        return {"loss": recon + self.beta * kl, "recon": recon, "kl": kl}
+        return {"loss": recon + beta * kl, "recon": recon, "kl": kl}
 
-    def train_step(self, x: Tensor, optimizers: Optimizers, generator: torch.Generator) -> dict[str, Tensor]:
-        losses = distributed.through(self, "main", lambda: self._losses(x, generator))
-        backprop(losses["loss"], optimizers["main"])
-        return {k: v.detach() for k, v in losses.items()}
+    def train_step(self, x: Tensor, generator: torch.Generator, progress: Progress) -> list[Update]:
+        """One update; during the KL warm-up the KL term's weight is ``beta`` × the share of it completed."""
+        beta = self.beta * min(1.0, progress.epoch / self.kl_warmup) if self.kl_warmup else self.beta
+        return [Update("main", lambda: self._losses(x, generator, beta))]
 
-    def eval_step(self, x: Tensor, generator: torch.Generator) -> dict[str, Tensor]:
-        return self._losses(x, generator)
+    def _lr_schedule(self) -> Schedule | None:
+        return SCHEDULES[self.lr_schedule](self.epochs) if self.lr_schedule else None
 
     # -- scikit-learn surface --------------------------------------------------------------------
     def transform(self, X: Any) -> np.ndarray:
@@ -211,17 +248,9 @@ class VAE(TransformerMixin, NeuralEstimator):
         return self._map(lambda x: self._iwae(x, k, gen), data)
 
     def _iwae(self, x: Tensor, k: int, gen: torch.Generator) -> Tensor:
-        mu, logvar = self.module_.encode(x)
-        std = torch.exp(0.5 * logvar)
         chunk = max(1, IWAE_ROWS // len(x))
         parts = []
         for start in range(0, k, chunk):
-            c = min(chunk, k - start)
-            eps = torch.randn((c, *mu.shape), generator=gen, device=mu.device)
-            z = mu + std * eps  # (c, B, D)
-            out = self.module_.decoder(z.flatten(0, 1))
-            log_px = -self._nll(out, x.expand(c, *x.shape).flatten(0, 1)).view(c, len(x))
-            log_pz = -0.5 * (z.square() + LOG_2PI).sum(-1)
-            log_qz = -0.5 * (eps.square() + LOG_2PI + logvar).sum(-1)
-            parts.append(torch.logsumexp(log_px + log_pz - log_qz, dim=0))
+            log_px, log_ratio = self._log_weights(x, min(chunk, k - start), gen)
+            parts.append(torch.logsumexp(log_px + log_ratio, dim=0))
         return torch.logsumexp(torch.stack(parts), dim=0) - math.log(k)

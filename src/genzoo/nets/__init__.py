@@ -8,7 +8,7 @@ from .conv import (
     StridedConvEncoder,
     TransposedConvDecoder,
 )
-from .mlp import ACTIVATIONS, MLPDecoder, MLPEncoder, activation, mlp
+from .mlp import ACTIVATIONS, MLPDecoder, MLPEncoder, activation, blocks, mlp
 
 __all__ = [
     "ACTIVATIONS",
@@ -21,5 +21,6 @@ __all__ = [
     "StridedConvEncoder",
     "TransposedConvDecoder",
     "activation",
+    "blocks",
     "mlp",
 ]

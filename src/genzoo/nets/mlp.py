@@ -41,6 +41,11 @@ def mlp(sizes: Sequence[int], hidden_activation: str, final_activation: str = "l
     return nn.Sequential(*layers)
 
 
+def blocks(net: nn.Sequential) -> list[nn.Sequential]:
+    """The ``(Linear, activation)`` pairs of a net made by :func:`mlp`, first to last (sharing its modules)."""
+    return [net[i : i + 2] for i in range(0, len(net), 2)]
+
+
 class MLPEncoder(nn.Module):
     """``(N, *input_shape)`` -> ``(N, out_dim)``: flatten, then ``hidden`` layers, then a linear layer to ``out_dim``."""
 
