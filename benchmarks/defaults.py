@@ -41,12 +41,15 @@ DEFAULTS: dict[str, Callable[..., NeuralEstimator]] = {
 
 # the settings tried for each default (parameters on top of the model's constructor defaults)
 SWEEP: dict[str, list[dict]] = {
-    "ae": [{"lr": 1e-3}, {"lr": 3e-3}, {"lr": 1e-2}, {"lr": 1e-2, "code_activation": "linear"},
-           {"lr": 3e-3, "code_activation": "linear"}],
-    "sparse-ae": [{"weight": w} for w in (0.0, 0.03, 0.1, 0.3, 1.0, 3.0)],
+    "ae": [{"lr": lr, "code_activation": act} for act, lrs in (("sigmoid", (1e-3, 3e-3, 1e-2)), ("linear", (3e-3, 1e-2)))
+           for lr in lrs],
     "notes' deep AE 784-128-64-10-2": [{"lr": 1e-3, "code_activation": "sigmoid"}, {"lr": 1e-3, "code_activation": "linear"},
                                        {"lr": 3e-3, "code_activation": "linear"}],
-    "ae --arch conv": [{"lr": 1e-3}, {"lr": 3e-3}, {"lr": 3e-3, "code_activation": "linear"}],
+    "sparse-ae": [{"weight": w, "lr": 1e-3} for w in (0.0, 0.03, 0.1, 0.3, 1.0, 3.0)]
+                 + [{"weight": w, "lr": 3e-3} for w in (1.0, 3.0, 10.0)],
+    "binary-ae": [{"lr": 1e-3}, {"lr": 3e-3}],
+    "dae": [{"noise_level": level} for level in (0.5, 0.3, 0.2)],
+    "ae --arch conv": [{"lr": 1e-3, "code_activation": "sigmoid"}, {"lr": 3e-3, "code_activation": "linear"}],
 }
 
 
@@ -100,7 +103,9 @@ def main() -> None:
     parser.add_argument("--data-dir", default=str(ROOT.parent.parent / "shared" / "data"))
     parser.add_argument("--sweep", action="store_true", help="measure the candidate settings instead of the defaults")
     parser.add_argument("--models", nargs="+", choices=list(DEFAULTS), help="only these models")
+    parser.add_argument("--skip-done", action="store_true", help="--sweep: keep the rows already measured")
     args = parser.parse_args()
+    started = provenance()  # the tree as the run starts
     path = RESULTS / "defaults.json"
     results = json.loads(path.read_text()) if path.exists() else {}
     table = "sweep" if args.sweep else "defaults"
@@ -111,11 +116,15 @@ def main() -> None:
         pca_cache: dict[int, float] = {}
         for name in names:
             for params in SWEEP[name] if args.sweep else [{}]:
+                if args.sweep and args.skip_done and any(r["data"] == dataset and r["model"] == name
+                                                         and r["params"] == params for r in results.get(table, [])):
+                    continue
                 rows.append({"data": dataset, **measure(name, params, data, pca_cache)})
-    fresh = {(r["data"], r["model"]) for r in rows}
-    kept = [r for r in results.get(table, []) if (r["data"], r["model"]) not in fresh]
+    fresh = {(r["data"], r["model"], json.dumps(r["params"], sort_keys=True)) for r in rows}
+    kept = [r for r in results.get(table, [])
+            if (r["data"], r["model"], json.dumps(r["params"], sort_keys=True)) not in fresh]
     results[table] = kept + rows
-    results[f"{table}_provenance"] = provenance()
+    results[f"{table}_provenance"] = started
     RESULTS.mkdir(exist_ok=True)
     path.write_text(json.dumps(results, indent=1))
     (RESULTS / "defaults.md").write_text(markdown(results))

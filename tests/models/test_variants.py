@@ -47,7 +47,7 @@ def test_kl_sparsity_closed_form():
 def test_sparse_penalties_make_codes_sparse(digits):
     (x, _), (xt, _) = digits
     common = dict(latent_dim=64, epochs=30, lr=3e-3)
-    plain = Autoencoder(**common).fit(x).transform(xt)
+    plain = Autoencoder(code_activation="sigmoid", **common).fit(x).transform(xt)
     kl = SparseAutoencoder(penalty="kl", weight=1.0, target_rate=0.05, **common).fit(x)
     kl_codes = kl.transform(xt)
     assert kl_codes.mean() < 0.15 and kl_codes.mean() < plain.mean() / 4, (plain.mean(), kl_codes.mean())

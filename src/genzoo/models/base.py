@@ -4,6 +4,7 @@ and, for the neural ones, fitting through the engine and batched inference."""
 from __future__ import annotations
 
 import inspect
+import math
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -31,6 +32,8 @@ from ..validation import as_images, check_choice, check_float, check_int, resolv
 FORMAT_VERSION = 1
 OPTIMIZERS = ("adam", "sgd")
 INFERENCE_BATCH = 1024
+DEFAULT_STEPS = 4000  # epochs=None: at least this many training steps, and at least MIN_EPOCHS epochs
+MIN_EPOCHS = 10
 
 
 class Estimator(BaseEstimator, ABC):
@@ -163,7 +166,7 @@ class NeuralEstimator(Estimator):
         """A fresh module for inputs of ``input_shape`` (weights drawn from the seeded global RNG)."""
 
     def _check_params(self) -> None:
-        check_int("epochs", self.epochs, 0)
+        check_int("epochs", self.epochs, 0, allow_none=True)
         check_int("batch_size", self.batch_size, 1)
         check_float("lr", self.lr, 0.0, low_open=True)
         check_float("weight_decay", self.weight_decay, 0.0)
@@ -219,7 +222,8 @@ class NeuralEstimator(Estimator):
             data, val = data[train_idx], data[val_idx]
             if labels is not None:
                 labels, val_labels = labels[train_idx], labels[val_idx]
-        policy = Policy(epochs=self.epochs, batch_size=self.batch_size, seed=self.random_state, device=self.device_,
+        self.epochs_ = self._epochs_for(len(data))
+        policy = Policy(epochs=self.epochs_, batch_size=self.batch_size, seed=self.random_state, device=self.device_,
                         binarize=self.binarize, on_nonfinite=on_nonfinite, precision=precision, quiet=quiet,
                         lr_schedule=self._lr_schedule())
         train_data = data if labels is None else (data, labels)
@@ -245,6 +249,13 @@ class NeuralEstimator(Estimator):
     def _fit_labels(self, y: Any, n: int) -> Tensor | None:
         """Labels to train with; unsupervised models ignore ``y`` (as scikit-learn transformers do)."""
         return None
+
+    def _epochs_for(self, n_train: int) -> int:
+        """``epochs``, or for ``epochs=None`` as many as make ``DEFAULT_STEPS`` steps of ``batch_size`` over
+        ``n_train`` images, at least ``MIN_EPOCHS``: 10 on MNIST (422 steps each), 364 on the 8×8 digits (11)."""
+        if self.epochs is not None:
+            return self.epochs
+        return max(MIN_EPOCHS, math.ceil(DEFAULT_STEPS / math.ceil(n_train / self.batch_size)))
 
     def _lr_schedule(self) -> Schedule | None:
         """The learning-rate schedule the engine follows (``engine.schedules``); None keeps ``lr`` throughout."""

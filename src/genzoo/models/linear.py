@@ -46,7 +46,7 @@ class LinearAutoencoder(TransformerMixin, NeuralEstimator):
 
     capabilities = frozenset({ENCODE, DECODE, RECONSTRUCT, SCORE})
 
-    def __init__(self, latent_dim: int = 8, epochs: int = 20, batch_size: int = 128, lr: float = 1e-2,
+    def __init__(self, latent_dim: int = 8, epochs: int | None = None, batch_size: int = 128, lr: float = 1e-2,
                  optimizer: str = "adam", weight_decay: float = 0.0, validation_fraction: float = 0.1,
                  random_state: int = 0, device: str = "auto") -> None:
         store_params(self, locals())

@@ -201,7 +201,7 @@ class VAE(TransformerMixin, NeuralEstimator):
         return [Update("main", lambda: self._losses(x, generator, beta))]
 
     def _lr_schedule(self) -> Schedule | None:
-        return SCHEDULES[self.lr_schedule](self.epochs) if self.lr_schedule else None
+        return SCHEDULES[self.lr_schedule](self.epochs_) if self.lr_schedule else None
 
     # -- scikit-learn surface --------------------------------------------------------------------
     def transform(self, X: Any) -> np.ndarray:
