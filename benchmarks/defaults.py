@@ -68,7 +68,7 @@ def measure(name: str, params: dict, data: dict, pca_cache: dict) -> dict:
     k = codes.shape[1]
     if k not in pca_cache:
         pca_cache[k] = mse(PCA(n_components=k).fit(x).reconstruct(xt), target)
-    row = {"model": name, "params": params, "epochs": model.epochs, "code": k, "seconds": round(seconds, 1),
+    row = {"model": name, "params": params, "epochs": model.epochs_, "code": k, "seconds": round(seconds, 1),
            "mse": mse(model.reconstruct(xt), target), "pca_mse": pca_cache[k],
            "mean_image_mse": mse(np.broadcast_to(x.mean(0) / 255.0, xt.shape), target)}
     if isinstance(model, SparseAutoencoder):
@@ -93,7 +93,8 @@ def markdown(results: dict) -> str:
             lines.append(f"| {r['data']} | {r['model']} | {settings} | {r['epochs']} | {r['code']} | {r['seconds']} | "
                          f"{r['mse']:.4f} | {r['pca_mse']:.4f} | {r['mean_image_mse']:.4f} | "
                          f"{r['pca_mse'] / r['mse']:.2f}× | {act} |")
-        lines += ["", footer(results[f"{table}_provenance"]), ""]
+        runs = [footer(p) for key, p in results.items() if key.startswith(f"{table}_provenance")]
+        lines += ["", *[f"- {run}" for run in runs], ""]
     return "\n".join(lines)
 
 

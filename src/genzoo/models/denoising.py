@@ -32,7 +32,7 @@ class DenoisingAutoencoder(Autoencoder):
     def __init__(
         self,
         noise: str = "gaussian",
-        noise_level: float = 0.5,
+        noise_level: float = 0.2,
         hidden: Sequence[int] = (),
         latent_dim: int | None = 32,
         arch: str = "mlp",
