@@ -64,14 +64,15 @@ def denoising(data_dir, mlp_epochs, conv_epochs):
         (x, _), (xt, _) = (load_dataset(dataset, s, data_dir) for s in ("train", "test"))
         xt = xt[:2000]
         clean = torch.from_numpy(xt).float() / 255
-        plain = Autoencoder(hidden=(512, 256), latent_dim=64, code_activation="linear", epochs=mlp_epochs).fit(x)
+        plain = Autoencoder(hidden=(512, 256), latent_dim=64, code_activation="linear", epochs=mlp_epochs,
+                            lr=1e-3).fit(x)
         for noise, level in (("gaussian", 0.5), ("masking", 0.3)):
             noisy = corrupt(clean, noise, level, torch.Generator().manual_seed(0)).numpy()
             models = {
                 "plain AE (clean-trained)": plain,
                 "denoising AE, fully connected": DenoisingAutoencoder(
                     noise=noise, noise_level=level, hidden=(512, 256), latent_dim=64, code_activation="linear",
-                    epochs=mlp_epochs),
+                    epochs=mlp_epochs, lr=1e-3),
                 "denoising AE, conv (seed 004)": DenoisingAutoencoder(
                     noise=noise, noise_level=level, arch="conv", latent_dim=None, epochs=conv_epochs, lr=2e-3),
             }
@@ -95,7 +96,7 @@ def few_labels(data_dir, ae_epochs, clf_epochs, n_labels=1000):
     idx = np.random.default_rng(0).choice(len(x), n_labels, replace=False)
     flat = x.reshape(len(x), -1) / 255.0
     raw = LogisticRegression(max_iter=3000).fit(flat[idx], y[idx]).score(xt.reshape(len(xt), -1) / 255.0, yt)
-    ae, ae_seconds = timed(lambda: Autoencoder(hidden=(512, 256), latent_dim=64, code_activation="linear",
+    ae, ae_seconds = timed(lambda: Autoencoder(hidden=(512, 256), latent_dim=64, code_activation="linear", lr=1e-3,
                                                epochs=ae_epochs).fit(x))
     codes, codes_t = ae.transform(x[idx]), ae.transform(xt)
     mu, sd = codes.mean(0), codes.std(0) + 1e-8

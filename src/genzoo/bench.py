@@ -39,7 +39,7 @@ from .models import GAN, VAE, Autoencoder, NeuralEstimator
 MODELS: dict[str, Callable[[], NeuralEstimator]] = {
     "vae-mlp 784-400-20, batch 128": lambda: VAE(hidden=(400,), latent_dim=20, batch_size=128),
     "vae-conv keras-io, latent 2, batch 128": lambda: VAE(arch="conv", latent_dim=2, batch_size=128),
-    "ae-mlp 784-128-784 (default), batch 128": lambda: Autoencoder(),
+    "ae-mlp 784-32-784 (default), batch 128": lambda: Autoencoder(),
     "gan-conv infoGAN-like, batch 64": lambda: GAN(arch="conv", noise_dim=62, batch_size=64),
 }
 PHASES = ("data_share", "forward_share", "backward_share", "optimizer_share", "other_share")
