@@ -122,7 +122,7 @@ def reproduce(data_dir: str, minutes: float, curve: list[float], curve_images: i
         probe = VAE(**BURDA_NET, **objective, lr_schedule=lr_schedule, epochs=1, batch_size=100, validation_fraction=0.0)
         t0 = time.perf_counter()
         probe.fit(x)
-        epochs = max(1, int(60 * minutes / (time.perf_counter() - t0)))
+        epochs = max(1, int(60 * minutes / (time.perf_counter() - t0)))  # the first epoch is the slowest
         vae = VAE(**BURDA_NET, **objective, lr_schedule=lr_schedule, epochs=epochs, batch_size=100,
                   validation_fraction=0.0)
         hooks = Curve(vae, test[:curve_images], [m for m in curve if m < minutes], k)
@@ -131,7 +131,7 @@ def reproduce(data_dir: str, minutes: float, curve: list[float], curve_images: i
         nll = -float(vae.log_likelihood(test[:eval_images], k=k).mean())
         row = {"model": name, **objective, "epochs": epochs, "train_min": round(hooks.trained / 60, 1),
                "test_elbo": float(vae.score(test[:eval_images])), "test_nll": nll, "eval_images": eval_images,
-               "k": k, "eval_s": round(time.perf_counter() - t0), "curve": hooks.points,
+               "eval_k": k, "eval_s": round(time.perf_counter() - t0), "curve": hooks.points,
                "curve_images": curve_images, "published_nll": PUBLISHED_NLL[name]}
         rows.append(row)
         print(row, flush=True)
