@@ -32,8 +32,9 @@ MODELS: dict[str, Callable[[], Estimator]] = {
     "conv-ae": lambda: Autoencoder(arch="conv", epochs=10),  # the default 4,000 steps take ~5 min a class
     "vae": VAE,
 }
-# Ruff et al. 2018 (Deep One-Class Classification, ICML), Table 1, MNIST, AUROC % per normal class 0-9. Their images
-# are preprocessed with global contrast normalisation and min-max scaling; genzoo's are the raw [0, 1] pixels.
+# Ruff et al. 2018 (Deep One-Class Classification, ICML), Table 1, MNIST, AUROC % per normal class 0-9, transcribed
+# from the paper (check against it before quoting). Their images are preprocessed with global contrast
+# normalisation and min-max scaling; genzoo's are the raw [0, 1] pixels.
 PUBLISHED = {
     "DCAE (Ruff et al. 2018)": [97.6, 98.3, 85.4, 86.7, 86.5, 78.2, 94.6, 92.3, 86.5, 90.4],
     "one-class Deep SVDD (Ruff et al. 2018)": [98.0, 99.7, 91.7, 91.9, 94.9, 88.5, 98.3, 94.6, 93.9, 96.5],

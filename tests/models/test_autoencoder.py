@@ -35,7 +35,7 @@ def test_deep_ae_beats_pca_at_two_dimensions(digits):
 
 def test_shapes_flat_input_and_scores(digits):
     (x, _), (xt, _) = digits
-    ae = Autoencoder(latent_dim=6, epochs=2).fit(x.reshape(len(x), -1))  # flat rows (N, 64), uint8
+    ae = Autoencoder(latent_dim=6, epochs=2, code_activation="sigmoid").fit(x.reshape(len(x), -1))  # flat rows, uint8
     codes = ae.transform(xt.reshape(len(xt), -1))
     assert codes.shape == (359, 6) and codes.dtype == np.float32 and (codes >= 0).all() and (codes <= 1).all()
     assert ae.inverse_transform(codes).shape == (359, 64)
