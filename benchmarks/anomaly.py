@@ -69,7 +69,8 @@ def markdown(results: dict) -> str:
                      + f" | {np.mean(values):.1f} | - |")
     lines += ["", "AUROC (%) of telling the normal class (column) from the other nine on the test split; each model "
               "trained on that class's training images alone, with its defaults. The published rows used contrast-"
-              "normalised images; Fashion-MNIST has no row in that paper.", "", footer(results["provenance"])]
+              "normalised images; Fashion-MNIST has no row in that paper.", "",
+              *[f"- {footer(p)}" for p in [*results.get("earlier", []), results["provenance"]]]]
     return "\n".join(lines) + "\n"
 
 
@@ -84,7 +85,10 @@ def main() -> None:
     old = json.loads(path.read_text())["rows"] if path.exists() else []
     new = [row for dataset in args.data for row in run(dataset, args.models, args.data_dir)]
     fresh = {(r["data"], r["model"]) for r in new}
-    results = {"rows": [r for r in old if (r["data"], r["model"]) not in fresh] + new, "provenance": started}
+    earlier = json.loads(path.read_text()) if path.exists() else {}
+    runs = [*earlier.get("earlier", []), earlier["provenance"]] if "provenance" in earlier else []
+    results = {"rows": [r for r in old if (r["data"], r["model"]) not in fresh] + new, "provenance": started,
+               "earlier": runs}
     path.write_text(json.dumps(results, indent=1))
     (ROOT / "results" / "anomaly.md").write_text(markdown(results))
     print(markdown(results))
