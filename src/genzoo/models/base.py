@@ -183,8 +183,9 @@ class NeuralEstimator(Estimator):
         return {"main": make_optimizer(self.module_.parameters(), self.optimizer, self.lr, self.weight_decay)}
 
     def _losses(self, batch: Any, generator: torch.Generator) -> dict[str, Tensor]:
-        """The losses of one batch, ``"loss"`` the one minimised (models with one update define this)."""
-        raise NotImplementedError
+        """The losses of one batch, ``"loss"`` the one minimised. A model with one update defines this; a model with
+        several (a GAN) overrides ``train_step`` and ``eval_step`` instead."""
+        raise NotImplementedError(f"{type(self).__name__} defines neither _losses nor its own train_step/eval_step")
 
     def train_step(self, batch: Any, generator: torch.Generator, progress: Progress) -> list[Update]:
         """One update of ``main``, minimising ``_losses(batch)["loss"]``."""

@@ -166,20 +166,26 @@ class VAE(TransformerMixin, NeuralEstimator):
         """E[x|z] from decoder output: sigmoid of Bernoulli logits, or the Gaussian mean clipped to [0, 1]."""
         return out.sigmoid() if self.likelihood == "bernoulli" else out.clamp(0.0, 1.0)
 
-    def _terms(self, x: Tensor, generator: torch.Generator, k: int = 1) -> tuple[Tensor, Tensor]:
-        """Per-image (−log p(x|z) averaged over ``k`` reparameterised samples z = μ + σ⊙ε, KL), each ``(B,)``."""
+    def _posterior(self, x: Tensor, k: int, generator: torch.Generator) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        """μ, log σ² ``(B, D)``, ε and z = μ + σ⊙ε ``(k, B, D)``: k reparameterised samples of q(z|x)."""
         mu, logvar = self.module_.encode(x)
         eps = torch.randn((k, *mu.shape), generator=generator, device=mu.device)
-        z = mu + torch.exp(0.5 * logvar) * eps  # (k, B, D)
-        nll = self._nll(self.module_.decoder(z.flatten(0, 1)), x.expand(k, *x.shape).flatten(0, 1))
-        return nll.view(k, len(x)).mean(0), kl_standard_normal(mu, logvar)
+        return mu, logvar, eps, mu + torch.exp(0.5 * logvar) * eps
+
+    def _log_px(self, x: Tensor, z: Tensor) -> Tensor:
+        """log p(x|z) ``(k, B)`` for samples z ``(k, B, D)`` of each image of x ``(B, ...)``."""
+        k = len(z)
+        return -self._nll(self.module_.decoder(z.flatten(0, 1)), x.expand(k, *x.shape).flatten(0, 1)).view(k, len(x))
+
+    def _terms(self, x: Tensor, generator: torch.Generator, k: int = 1) -> tuple[Tensor, Tensor]:
+        """Per-image (−log p(x|z) averaged over ``k`` reparameterised samples, KL), each ``(B,)``."""
+        mu, logvar, _, z = self._posterior(x, k, generator)
+        return -self._log_px(x, z).mean(0), kl_standard_normal(mu, logvar)
 
     def _log_weights(self, x: Tensor, k: int, generator: torch.Generator) -> tuple[Tensor, Tensor]:
         """For k samples z_i ~ q(z|x): (log p(x|z_i), log p(z_i) − log q(z_i|x)), each ``(k, B)``."""
-        mu, logvar = self.module_.encode(x)
-        eps = torch.randn((k, *mu.shape), generator=generator, device=mu.device)
-        z = mu + torch.exp(0.5 * logvar) * eps  # (k, B, D)
-        log_px = -self._nll(self.module_.decoder(z.flatten(0, 1)), x.expand(k, *x.shape).flatten(0, 1)).view(k, len(x))
+        _, logvar, eps, z = self._posterior(x, k, generator)
+        log_px = self._log_px(x, z)
         log_pz = -0.5 * (z.square() + LOG_2PI).sum(-1)
         log_qz = -0.5 * (eps.square() + LOG_2PI + logvar).sum(-1)
         return log_px, log_pz - log_qz
