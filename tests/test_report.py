@@ -66,7 +66,7 @@ def test_every_figure_function_writes_a_sane_png(tmp_path):
 
 def test_report_of_a_run_has_its_metrics_and_every_figure(digits, tmp_path, capsys):
     (x, _), _ = digits
-    DenoisingAutoencoder(hidden=(64,), latent_dim=2, noise_level=0.3, epochs=3).fit(
+    DenoisingAutoencoder(hidden=(64,), latent_dim=2, noise_level=0.3, epochs=80).fit(
         x, run_dir=tmp_path / "dae", run_info={"data": {"name": "digits"}})
     VAE(hidden=(64,), latent_dim=2, epochs=3).fit(x, run_dir=tmp_path / "vae", run_info={"data": {"name": "digits"}})
     assert main(["report", str(tmp_path / "dae"), "--fd-samples", "0"]) == 0
@@ -75,7 +75,8 @@ def test_report_of_a_run_has_its_metrics_and_every_figure(digits, tmp_path, caps
         assert (tmp_path / "dae" / "figures" / f"{figure}.png").is_file(), figure
         assert f"<h3>{figure}</h3>" in page and "data:image/png;base64," in page
     metrics = json.loads((tmp_path / "dae" / "metrics.json").read_text())
-    assert metrics["denoised_psnr"] > 0 and metrics["noisy_psnr"] > 0 and 0 < metrics["linear_probe_accuracy"] <= 1
+    assert metrics["denoised_psnr"] > metrics["noisy_psnr"] + 0.5  # it denoises (13.8 dB against 12.9)
+    assert metrics["linear_probe_accuracy"] > 0.5 and metrics["knn_accuracy"] > 0.5  # 2-D codes; chance is 0.1
     assert main(["eval", str(tmp_path / "vae"), "--fd-samples", "300"]) == 0
     assert main(["report", str(tmp_path / "dae"), str(tmp_path / "vae"), "--out", str(tmp_path / "both.html")]) == 0
     both = (tmp_path / "both.html").read_text()

@@ -10,6 +10,7 @@ from genzoo.metrics import (
     frechet_distance,
     kernel_inception_distance,
     parzen_bandwidth,
+    parzen_estimate,
     parzen_log_likelihood,
     precision_recall,
     sample_quality,
@@ -58,6 +59,22 @@ def test_parzen_window_matches_a_direct_sum_and_picks_a_sensible_width():
     np.testing.assert_allclose(parzen_log_likelihood(samples, test, 0.2), direct, rtol=1e-5, atol=1e-6)
     sigma = parzen_bandwidth(rng.normal(0, 0.3, (3000, 1)), rng.normal(0, 0.3, (1000, 1)))
     assert 0.03 < sigma < 0.3  # a 1-D N(0, 0.3²) wants a window well below its spread, as Silverman's rule (0.06) does
+
+
+def test_parzen_sigma_is_chosen_on_rows_it_does_not_score():
+    """Even test rows choose σ, odd rows are scored: rows near the samples on even places want a narrow window,
+    far rows on odd places a wide one. σ chosen on the scored rows (or all rows) would be wide."""
+    rng = np.random.default_rng(0)
+    samples = rng.normal(0, 0.05, (500, 2))
+    near, far = rng.normal(0, 0.05, (400, 2)), rng.normal(0, 1.0, (400, 2))
+    test = np.empty((800, 2))
+    test[0::2], test[1::2] = near, far
+    sigmas = np.logspace(-2, 0, 13)
+    est = parzen_estimate(samples, test, sigmas)
+    assert est["parzen_sigma"] == parzen_bandwidth(samples, near, sigmas) < 0.1 < parzen_bandwidth(samples, far, sigmas)
+    assert est["parzen_n"] == 400
+    np.testing.assert_allclose(est["parzen_log_likelihood"],
+                               parzen_log_likelihood(samples, far, est["parzen_sigma"]).mean(), rtol=1e-6)
 
 
 @pytest.fixture(scope="module")

@@ -357,10 +357,7 @@ def cmd_demo(args) -> int:
         run = out / name
         info = {"data": {"name": "digits", "train": list(x_train.shape), "test": list(x_test.shape)},
                 "command": ["genzoo", "demo"]}
-        if not isinstance(model, NeuralEstimator):
-            model.fit(x_train).save(run, **info)
-        else:
-            model.fit(x_train, run_dir=run, resume=(run / "checkpoint").exists(), quiet=args.quiet, run_info=info)
+        model.fit(x_train, run_dir=run, resume=True, quiet=args.quiet, run_info=info)  # a rerun continues
         eval_run(str(run), None, None, 1000)
         draw_figures(model, run, x_test, y_test, f"{name} on digits")
         runs.append(str(run))

@@ -27,8 +27,7 @@ from .metrics import (
     linear_probe_accuracy,
     mode_coverage,
     nearest_neighbours,
-    parzen_bandwidth,
-    parzen_log_likelihood,
+    parzen_estimate,
     psnr,
     reconstruction_report,
     retrieval_precision,
@@ -38,8 +37,6 @@ from .models import Estimator, can
 from .models.capabilities import DECODE, DENOISE, DISCRIMINATE, ENCODE, LIKELIHOOD, NORMAL_PRIOR, RECONSTRUCT, SAMPLE, SCORE
 
 PROBE_ROWS = 10000  # training rows a linear probe / kNN is fitted on
-PARZEN_VALIDATION = 2000  # held-out training images the Parzen window's σ is chosen on
-PARZEN_SIGMAS = np.logspace(-2, 0, 13)
 
 
 def as_unit(images: np.ndarray) -> np.ndarray:
@@ -58,9 +55,10 @@ def evaluate(estimator: Estimator, x_test: np.ndarray, y_test: np.ndarray | None
     for those that denoise; ELBO (and with ``nll_samples`` the IWAE NLL) for those with a likelihood; D's view of
     test images and samples, and mode coverage on toy mixtures, for those that discriminate; with labels,
     linear-probe / kNN accuracy and precision@10 of the codes of those that encode; with ``fd_samples`` and
-    labelled images, Fréchet distance, KID and precision/recall of samples, and (given ``x_train``) the
-    Parzen-window log-likelihood of the test images under them. With ``normal_classes`` (the classes the model was
-    trained on) and labels, the AUROC of ``score_samples`` at telling those test images from the others.
+    labelled images, Fréchet distance, KID and precision/recall of samples, and the Parzen-window
+    log-likelihood of half the test images under them (σ chosen on the other half: ``parzen_estimate``).
+    With ``normal_classes`` (the classes the model was trained on) and labels, the AUROC of ``score_samples`` at
+    telling those test images from the others.
     """
     metrics: dict[str, Any] = {"n": len(x_test)}
     x = as_unit(x_test)
@@ -97,10 +95,7 @@ def evaluate(estimator: Estimator, x_test: np.ndarray, y_test: np.ndarray | None
     if fd_samples and can(estimator, SAMPLE) and len(estimator.input_shape_) == 3 and y_test is not None:
         samples = estimator.sample(fd_samples, random_state=1)
         metrics.update(sample_quality(samples, data_name, data_dir, reference=x_test))
-        if x_train is not None:  # the GAN paper's Parzen window: σ chosen on held-out training images (weak)
-            held_out = x_train[np.random.default_rng(0).permutation(len(x_train))[:PARZEN_VALIDATION]]
-            metrics["parzen_sigma"] = parzen_bandwidth(samples, held_out, PARZEN_SIGMAS)
-            metrics["parzen_log_likelihood"] = float(parzen_log_likelihood(samples, x_test, metrics["parzen_sigma"]).mean())
+        metrics.update(parzen_estimate(samples, x_test))  # the GAN paper's (weak) estimate
     return metrics
 
 

@@ -1,4 +1,3 @@
-import os
 import signal
 import subprocess
 import sys
@@ -11,7 +10,6 @@ import torch
 from genzoo import VAE, Autoencoder, CheckpointError, load
 from genzoo.cli import main
 from genzoo.engine import read_metrics
-from genzoo.engine.runs import Run
 
 
 def _ae(**kw):
@@ -69,18 +67,6 @@ def test_a_conv_net_trains_channels_last_and_resumes_exactly(digits, tmp_path):
     codes = loaded.transform(x[:50])
     assert codes.flags.c_contiguous
     np.testing.assert_array_equal(codes, straight.transform(x[:50]))
-
-
-def test_run_folder_lock(tmp_path):
-    with Run(tmp_path / "r"), pytest.raises(CheckpointError, match="in use by another genzoo process"):
-        # a live process (our parent) holds the lock
-        (tmp_path / "r" / ".lock").write_text(str(os.getppid()))
-        with Run(tmp_path / "r"):
-            pass
-    (tmp_path / "r" / ".lock").write_text("999999999")  # a crashed run's stale lock is taken over
-    with Run(tmp_path / "r"):
-        assert (tmp_path / "r" / ".lock").read_text() == str(os.getpid())
-    assert not (tmp_path / "r" / ".lock").exists()
 
 
 def test_loss_falls_and_validation_is_logged(digits):

@@ -1,12 +1,11 @@
 """A run folder: ``config.json``, ``model.safetensors``, ``checkpoint/``, ``metrics.jsonl``, ``figures/``.
 
-One process writes a run folder at a time: a ``.lock`` file holds the writer's PID, and a lock whose
-process is gone (a killed run) is taken over.
+One process writes a run folder at a time: it holds the folder's ``.lock`` (``lock.py``: a kernel lock, free the
+moment its holder dies, so a killed run's lock is taken over).
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 from pathlib import Path
@@ -15,8 +14,10 @@ from typing import Any
 from .._io import atomic_write_json, atomic_write_text
 from ..errors import CheckpointError
 from . import distributed
+from .lock import Lock
 
 CONFIG = "config.json"
+LOCK = ".lock"
 WEIGHTS = "model.safetensors"
 METRICS = "metrics.jsonl"
 CHECKPOINT = "checkpoint/last.safetensors"
@@ -42,32 +43,18 @@ class Run:
             self.path.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise CheckpointError(f"{self.path}: cannot create the run folder ({e.strerror or e})") from None
-        lock = self.path / ".lock"
-        for _ in range(2):
-            try:
-                fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-            except FileExistsError:
-                pid = _read_pid(lock)
-                if pid is not None and pid != os.getpid() and _alive(pid):
-                    raise CheckpointError(
-                        f"{self.path} is in use by another genzoo process (PID {pid}); wait for it or use another --out"
-                    ) from None
-                lock.unlink(missing_ok=True)  # stale: its process is gone
-                continue
-            except OSError as e:
-                raise CheckpointError(f"{self.path}: cannot write to the run folder ({e.strerror or e})") from None
-            with os.fdopen(fd, "w") as f:
-                f.write(str(os.getpid()))
-            for tmp in self.path.rglob(".*.tmp"):  # temporaries of writes a killed run left half done
-                tmp.unlink(missing_ok=True)
-            return self
-        raise CheckpointError(f"{self.path}: could not take the run folder's lock {lock}")
+        self._lock = Lock(self.path / LOCK)
+        try:
+            self._lock.acquire()
+        except OSError as e:
+            raise CheckpointError(f"{self.path}: cannot write to the run folder ({e.strerror or e})") from None
+        for tmp in self.path.rglob(".*.tmp"):  # temporaries of writes a killed run left half done
+            tmp.unlink(missing_ok=True)
+        return self
 
     def __exit__(self, *exc) -> None:
-        if not self.write:
-            return
-        with contextlib.suppress(FileNotFoundError):
-            (self.path / ".lock").unlink()
+        if self.write:
+            self._lock.release()
 
     # -- files ---------------------------------------------------------------------------------
     @property
@@ -84,6 +71,21 @@ class Run:
                 "or choose another output folder"
             )
         return True
+
+    def claim(self, model: str, resume: bool) -> bool:
+        """Take this folder for a run of ``model`` (a class name); return whether training resumes its checkpoint.
+
+        The one guard every model passes: a folder that holds another model's run is refused (resuming it would
+        leave half of one model and half of the other), and a checkpoint or saved model is never overwritten
+        without ``resume``. For a model without epochs (PCA), ``resume`` on its own finished run refits it.
+        """
+        check_not_other_model(self.path, model)
+        if not resume and (self.path / WEIGHTS).exists() and not self.checkpoint_path.exists():
+            raise CheckpointError(
+                f"{self.path} already holds a trained {model}; pass --resume (resume=True) to continue or refit it, "
+                "or choose another output folder"
+            )
+        return self.resuming(resume)
 
     def write_config(self, config: dict[str, Any]) -> None:
         atomic_write_json(self.path / CONFIG, config)
@@ -129,18 +131,19 @@ def read_config(run_dir: str | os.PathLike) -> dict[str, Any]:
     return config
 
 
-def _read_pid(lock: Path) -> int | None:
+def check_not_other_model(run_dir: str | os.PathLike, model: str) -> None:
+    """Refuse to write a ``model`` into a folder that holds a run of another model."""
+    path = Path(run_dir) / CONFIG
+    if not path.exists():
+        return
     try:
-        return int(lock.read_text().strip())
-    except (OSError, ValueError):
-        return None
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+        held = json.loads(path.read_text()).get("model")
+    except (OSError, ValueError, AttributeError):
+        held = None
+    if held is None and (Path(run_dir) / CHECKPOINT).exists():
+        raise CheckpointError(f"{run_dir} holds a checkpoint beside an unreadable {CONFIG}; choose another output "
+                              "folder (--out)")
+    if held is not None and held != model:
+        raise CheckpointError(
+            f"{run_dir} holds a run of {held}, not of {model}; choose another output folder (--out) for this one"
+        )

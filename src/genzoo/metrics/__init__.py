@@ -9,11 +9,12 @@ from .samples import (
     frechet_distance,
     kernel_inception_distance,
     parzen_bandwidth,
+    parzen_estimate,
     parzen_log_likelihood,
     precision_recall,
 )
 
 __all__ = ["DomainClassifier", "anomaly_auroc", "bce_per_image", "domain_classifier", "frechet_distance",
            "kernel_inception_distance", "knn_accuracy", "linear_probe_accuracy", "mode_coverage", "mse",
-           "nearest_neighbours", "parzen_bandwidth", "parzen_log_likelihood", "precision_recall", "psnr",
+           "nearest_neighbours", "parzen_bandwidth", "parzen_estimate", "parzen_log_likelihood", "precision_recall", "psnr",
            "reconstruction_report", "retrieval_precision", "sample_quality", "ssim"]

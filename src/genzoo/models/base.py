@@ -22,7 +22,7 @@ from torch import Tensor, nn
 from .._io import atomic_write_bytes, atomic_write_json
 from .._version import __version__
 from ..data.batches import Batches, validation_split
-from ..engine.runs import CONFIG, WEIGHTS, Run, read_config
+from ..engine.runs import CONFIG, WEIGHTS, Run, check_not_other_model, read_config
 from ..engine.schedules import Schedule
 from ..engine.step import Hooks, Optimizers, Progress, Update
 from ..engine.trainer import ON_NONFINITE, PRECISIONS, Policy, train, training_device
@@ -89,6 +89,7 @@ class Estimator(BaseEstimator, ABC):
         """Write ``path/config.json`` and ``path/model.safetensors`` (each atomically). Returns ``path``."""
         self._check_fitted()
         path = Path(path)
+        check_not_other_model(path, type(self).__name__)
         previous = read_config(path) if (path / CONFIG).exists() else {}
         merged = {k: v for k, v in previous.items() if k in ("data", "command")} | extra
         tensors = {k: v.detach().cpu().contiguous() for k, v in self._state_tensors().items()}
@@ -234,7 +235,7 @@ class NeuralEstimator(Estimator):
             self.history_ = train(self, train_data, policy, val=val_data, hooks=hooks)
             return self
         with Run(run_dir) as run:  # under torchrun, rank 0 alone writes it
-            resuming = run.resuming(resume)
+            resuming = run.claim(type(self).__name__, resume)
             if not resuming and run.write:
                 run.write_config(self.config(**(run_info or {})))
             self._before_training(data, resuming, quiet)

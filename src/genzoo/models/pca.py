@@ -48,6 +48,16 @@ class PCA(TransformerMixin, Estimator):
         ``precision`` are accepted for a uniform interface: PCA has no epochs and works in float64)."""
         self._check_params()
         data = as_images(X)
+        if run_dir is None:
+            return self._fit(data)
+        with Run(run_dir) as run:
+            run.claim(type(self).__name__, resume)  # before the work: a folder it may not write is refused first
+            self._fit(data)
+            run.write_config(self.config(**(run_info or {})))
+            self.save(run.path, **(run_info or {}))
+        return self
+
+    def _fit(self, data: Tensor) -> PCA:
         n, d = len(data), math.prod(data.shape[1:])
         if self.n_components > min(n, d):
             raise ConfigError(f"n_components={self.n_components} is more than min(n_samples, n_features) = {min(n, d)}")
@@ -62,10 +72,6 @@ class PCA(TransformerMixin, Estimator):
         self._set(mean, vt[:k], variance[:k], variance.sum(), s[:k],
                   variance[k:].mean() if k < min(n, d) else torch.zeros((), dtype=torch.float64))
         self.n_samples_ = n
-        if run_dir is not None:
-            with Run(run_dir) as run:
-                run.write_config(self.config(**(run_info or {})))
-                self.save(run.path, **(run_info or {}))
         return self
 
     def _set(self, mean: Tensor, components: Tensor, variance: Tensor, total_variance: Tensor,
