@@ -18,12 +18,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from provenance import footer, provenance
 
 from genzoo import PCA, VAE, Autoencoder, load_dataset
 from genzoo.data import select_classes
 from genzoo.metrics import anomaly_auroc
 from genzoo.models import Estimator
+from genzoo.provenance import footer, provenance
 
 ROOT = Path(__file__).resolve().parent
 MODELS: dict[str, Callable[[], Estimator]] = {

@@ -20,10 +20,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from provenance import footer, provenance
 
 from genzoo import PCA, Autoencoder, BinaryAutoencoder, DenoisingAutoencoder, SparseAutoencoder, load_dataset
 from genzoo.models import NeuralEstimator
+from genzoo.provenance import footer, provenance
 
 ROOT = Path(__file__).resolve().parent
 RESULTS = ROOT / "results"

@@ -20,12 +20,12 @@ import time
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from genzoo import GAN, DiscriminatorGenerator, load_dataset, toy
 from genzoo.data import toy_density, toy_modes, toy_std
 from genzoo.metrics import domain_classifier, mode_coverage, parzen_estimate, sample_quality
 from genzoo.plots import sample_grid, toy_panel
+from genzoo.provenance import footer_or_missing, provenance
 from genzoo.theory import fit_discriminator, grid, jensen_shannon, optimal_discriminator, saturation, value
 
 ROOT = Path(__file__).resolve().parent
@@ -107,12 +107,13 @@ def main() -> None:
     args = parser.parse_args()
     path = ROOT / "results" / "gan.json"
     results = json.loads(path.read_text()) if path.exists() else {}
+    started = provenance()
     if "toy" in args.sections:
-        results["toy"] = toy_section()
+        results["toy"] = toy_section() | {"provenance": started}
     if "images" in args.sections:
         old = [r for r in results.get("images", []) if r["data"] not in args.datasets]
-        results["images"] = old + [image_section(d, args.data_dir, args.epochs) for d in args.datasets]
-    results["machine"] = f"{torch.get_num_threads()} CPU threads, torch {torch.__version__}"
+        results["images"] = old + [image_section(d, args.data_dir, args.epochs) | {"provenance": started}
+                                   for d in args.datasets]
     results["anchors"] = ANCHORS
     path.write_text(json.dumps(results, indent=1))
     (ROOT / "results" / "gan.md").write_text(markdown(results))
@@ -141,7 +142,9 @@ def markdown(results: dict) -> str:
                          f"{r['kid']:.3f} ± {r['kid_std']:.3f} | {r['precision']:.3f} | {r['recall']:.3f} | {parzen} |")
         lines += ["", "Domain classifier test accuracy: " + ", ".join(
             f"{r['data']} {100 * r['classifier_test_accuracy']:.2f}%" for r in results["images"]) + "."]
-    lines += [f"Published, for context: {results['anchors']}.", f"Machine: {results['machine']}."]
+    lines += [f"Published, for context: {results['anchors']}.", ""]
+    runs = [("toy", results.get("toy", {}))] + [(f"images, {r['data']}", r) for r in results.get("images", [])]
+    lines += [f"- {name}: {footer_or_missing(r.get('provenance'), results.get('machine', ''))}" for name, r in runs if r]
     return "\n".join(lines) + "\n"
 
 

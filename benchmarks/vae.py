@@ -30,14 +30,13 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
-import torch
-from provenance import footer, provenance
 from scipy.stats import norm
 
 from genzoo import VAE, Autoencoder, load_dataset
 from genzoo.data import binarize
 from genzoo.engine import Hooks
 from genzoo.plots import mosaic
+from genzoo.provenance import footer, footer_or_missing, provenance
 
 ROOT = Path(__file__).resolve().parent
 PUBLISHED = "Burda et al. 2015 (one stochastic layer): VAE 86.76, IWAE k=50 84.78; pythae's VAE: 89.78 (MNIST NLL)"
@@ -180,22 +179,29 @@ def main():
         (ROOT / "results" / "vae-reproduce.md").write_text(reproduce_markdown(results))
         print(reproduce_markdown(results))
         return
-    new = [likelihood(d, args.data_dir, args.epochs, args.k) for d in args.datasets]
+    started = provenance()
+    new = [likelihood(d, args.data_dir, args.epochs, args.k) | {"provenance": started} for d in args.datasets]
     if args.figure_epochs:
         figures(args.data_dir, args.figure_epochs)
     path = ROOT / "results" / "vae.json"
-    old = json.loads(path.read_text())["rows"] if path.exists() else []
+    earlier = json.loads(path.read_text()) if path.exists() else {}
+    old, machine = earlier.get("rows", []), earlier.get("machine", "")  # machine: of rows measured before provenance
     rows = [r for r in old if r["data"] not in args.datasets] + new  # keep the other datasets' last figures
-    results = {"rows": rows, "published": PUBLISHED,
-               "machine": f"{torch.get_num_threads()} CPU threads, torch {torch.__version__}"}
+    results = {"rows": rows, "published": PUBLISHED, **({"machine": machine} if machine else {})}
     path.write_text(json.dumps(results, indent=1))
+    (ROOT / "results" / "vae.md").write_text(markdown(results))
+    print(markdown(results))
+
+
+def markdown(results: dict) -> str:
+    rows = results["rows"]
     lines = ["| data | model | epochs | train s | test ELBO (nats) | k | test NLL, IWAE bound (nats) | eval s |",
              "|---|---|---|---|---|---|---|---|"]
     lines += [f"| {r['data']} | {r['model']} | {r['epochs']} | {r['train_s']} | {r['test_elbo']:.2f} | {r['k']} | "
               f"{r['test_nll_iwae']:.2f} | {r['eval_s']} |" for r in rows]
-    lines += ["", f"Published, for context: {PUBLISHED}.", f"Machine: {results['machine']}."]
-    (ROOT / "results" / "vae.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    lines += ["", f"Published, for context: {PUBLISHED}.", ""]
+    lines += [f"- {r['data']}: {footer_or_missing(r.get('provenance'), results.get('machine', ''))}" for r in rows]
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

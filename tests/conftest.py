@@ -11,6 +11,8 @@ from hypothesis import settings
 
 # In CI the fuzz tests replay a fixed set of examples; locally they explore new ones every run.
 settings.register_profile("ci", derandomize=True, deadline=None)
+# benchmarks/fuzz.py: --hypothesis-profile=long, 10,000 examples per test unless GENZOO_FUZZ_EXAMPLES says
+settings.register_profile("long", max_examples=int(os.environ.get("GENZOO_FUZZ_EXAMPLES", 10_000)), deadline=None)
 if os.environ.get("CI"):
     settings.load_profile("ci")
 

@@ -3,6 +3,7 @@ import pytest
 import scipy.linalg
 from scipy.ndimage import gaussian_filter
 from scipy.stats import multivariate_normal
+from torch import nn
 
 from genzoo.metrics import (
     DomainClassifier,
@@ -15,6 +16,7 @@ from genzoo.metrics import (
     precision_recall,
     sample_quality,
 )
+from genzoo.metrics.domain import cache_key
 
 
 def test_frechet_distance_matches_the_closed_form():
@@ -104,6 +106,19 @@ def test_domain_classifier_is_accurate_cached_and_gives_features(classifier_cach
     monkeypatch.setattr(DomainClassifier, "fit", no_training)
     cached = domain_classifier("digits")
     np.testing.assert_array_equal(cached.features(xt[:5]), digits_classifier.features(xt[:5]))
+
+
+def test_the_classifier_cache_key_follows_its_code_and_recipe(digits, monkeypatch):
+    """A changed net (here, another _build) or recipe gets a new cache entry: no version number to forget."""
+    (x, y), _ = digits
+    key = cache_key(x, y, 30, 128)
+    assert cache_key(x, y, 30, 128) == key and cache_key(x, y, 31, 128) != key and cache_key(x, y, 30, 64) != key
+
+    def wider(self, input_shape):
+        return nn.Sequential(nn.Flatten(), nn.Linear(64, 256), nn.ReLU(), nn.Linear(256, 10))
+
+    monkeypatch.setattr(DomainClassifier, "_build", wider)
+    assert cache_key(x, y, 30, 128) != key
 
 
 def test_feature_distance_is_small_between_splits_and_rises_with_noise_and_blur(digits_classifier, digits):

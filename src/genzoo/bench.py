@@ -12,7 +12,7 @@ size. Timings are measured, never asserted.
 from __future__ import annotations
 
 import multiprocessing
-import platform
+import os
 import resource
 import subprocess
 import sys
@@ -31,10 +31,11 @@ from torch.utils.flop_counter import FlopCounterMode
 from ._io import atomic_write_json, atomic_write_text
 from .data import load_dataset
 from .data.batches import to_float
-from .engine.runs import read_metrics
+from .engine.runs import read_config, read_metrics
 from .engine.step import Hooks, Optimizers, Stepper
 from .errors import ConfigError
 from .models import GAN, VAE, Autoencoder, NeuralEstimator
+from .provenance import footer_or_missing, provenance
 
 MODELS: dict[str, Callable[[], NeuralEstimator]] = {
     "vae-mlp 784-400-20, batch 128": lambda: VAE(hidden=(400,), latent_dim=20, batch_size=128),
@@ -290,19 +291,22 @@ def variants(chosen: list[str] | None = None, rounds: int = 5, seconds: float = 
     return rows
 
 
-def ddp_epochs(processes: tuple[int, ...] = (1, 2), images: int = 60000) -> list[dict[str, Any]]:
-    """Seconds of one MLP-VAE epoch (global batch 128) under ``torchrun --nproc-per-node N``, from its metrics."""
+def ddp_epochs(processes: tuple[int, ...] = (1, 2)) -> list[dict[str, Any]]:
+    """Seconds of one MLP-VAE epoch over all of Fashion-MNIST's training images (global batch 128) under
+    ``torchrun --nproc-per-node N``, from its metrics. Each process gets an equal share of this process's threads,
+    set with ``OMP_NUM_THREADS`` (which torchrun keeps), so the rows say the threads they ran with."""
     rows = []
     for n in processes:
+        threads = max(1, torch.get_num_threads() // n)
         with tempfile.TemporaryDirectory() as tmp:
             cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", str(n), "-m",
                    "genzoo", "train", "vae", "--data", "fashion-mnist", "--epochs", "2", "--quiet", "--batch-size",
                    str(128 // n), "--set", "validation_fraction=0", "--out", f"{tmp}/run"]
-            subprocess.run(cmd, check=True, capture_output=True)
+            subprocess.run(cmd, check=True, capture_output=True, env={**os.environ, "OMP_NUM_THREADS": str(threads)})
             seconds = read_metrics(f"{tmp}/run")[-1]["seconds"]  # the second epoch: warm
-        threads = torch.get_num_threads() if n == 1 else 1  # torchrun sets OMP_NUM_THREADS=1 per process
+            images = read_config(f"{tmp}/run")["data"]["train"][0]  # every training image (no validation split)
         rows.append({"processes": n, "threads_per_process": threads, "batch_per_process": 128 // n,
-                     "epoch_s": seconds, "images_per_s": images / seconds})
+                     "images": images, "epoch_s": seconds, "images_per_s": images / seconds})
     return rows
 
 
@@ -331,9 +335,9 @@ def run_suite(suite: str, out_dir: str | Path, quiet: bool = False, images: int 
         for batch in (32, 64, 256, 512):
             scaling.append({"vary": "batch_size", **measure(first, n // 4, batch)})
     timed_variants = variants(chosen) if suite == "full" else []
-    ddp = ddp_epochs(images=n) if suite == "full" else []
+    ddp = ddp_epochs() if suite == "full" else []
     results = {"suite": suite, "rows": rows, "scaling": scaling, "variants": timed_variants, "ddp": ddp,
-               "machine": f"{platform.machine()}, {torch.get_num_threads()} threads, torch {torch.__version__}"}
+               **provenance()}
     out = Path(out_dir)
     atomic_write_json(out / "performance.json", results)
     atomic_write_text(out / "performance.md", markdown(results))
@@ -341,8 +345,7 @@ def run_suite(suite: str, out_dir: str | Path, quiet: bool = False, images: int 
 
 
 def markdown(results: dict[str, Any]) -> str:
-    lines = [f"Suite `{results['suite']}`, {results['rows'][0]['images']} Fashion-MNIST training images per epoch; "
-             f"{results['machine']}.", "",
+    lines = [f"Suite `{results['suite']}`, {results['rows'][0]['images']} Fashion-MNIST training images per epoch.", "",
              "| model | s/epoch | images/s | train MFLOP/image | GFLOP/s | % of matmul ceiling | its kernels alone "
              "GFLOP/s | outside steps | peak RSS MiB | encode/s | decode/s | sample/s |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
@@ -379,5 +382,6 @@ def markdown(results: dict[str, Any]) -> str:
         "fetches, training steps, backward passes and optimizer steps in the same run (forward + loss is a step less",
         "its backward and optimizer parts). Variants: training steps of one model timed in turns on one batch;",
         "speed-up against the model's first row; the first step includes compiling."])]
-    return "\n".join(lines) + "\n"
+    p = results if "commit" in results else None
+    return "\n".join([*lines, "", footer_or_missing(p, results.get("machine", ""))]) + "\n"
 

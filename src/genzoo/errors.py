@@ -1,5 +1,7 @@
 """The errors genzoo raises for problems a user can fix. The CLI prints them as one line."""
 
+from sklearn.exceptions import NotFittedError as _SklearnNotFitted
+
 
 class GenzooError(Exception):
     """Base class: a problem with the user's input, files or settings, with a message saying the fix."""
@@ -11,6 +13,14 @@ class DatasetError(GenzooError, ValueError):
 
 class ConfigError(GenzooError, ValueError):
     """A parameter, config file or command-line value is not allowed."""
+
+
+class NotFittedError(ConfigError, _SklearnNotFitted):
+    """An estimator was used before ``fit`` (also scikit-learn's ``NotFittedError``, as its tools expect)."""
+
+
+class InputTypeError(ConfigError, TypeError):
+    """Input of a type genzoo cannot use: values that are not numbers (also a ``TypeError``, as NumPy raises)."""
 
 
 class CheckpointError(GenzooError):

@@ -8,40 +8,39 @@ from typing import Any
 
 import numpy as np
 import torch
+from scipy import sparse as scipy_sparse
 from torch import Tensor
 
-from .errors import ConfigError
+from .errors import ConfigError, InputTypeError
 
 
-def as_images(X: Any, name: str = "X", input_shape: Sequence[int] | None = None, unit_range: bool = True) -> Tensor:
+def as_images(X: Any, name: str = "X", input_shape: Sequence[int] | None = None, unit_range: bool = True,
+              keep_float64: bool = False) -> Tensor:
     """``X`` as a tensor ``(N, C, H, W)`` or ``(N, D)``: uint8 (kept as is) or float32 in [0, 1].
 
-    ``unit_range=False`` accepts any finite float values (real-valued rows such as 2-D toy data).
+    ``unit_range=False`` accepts any finite values, integers too (real-valued rows such as 2-D toy data);
+    ``keep_float64`` keeps float64 input in float64 (for PCA, which computes in float64).
 
     Accepts NumPy arrays, torch tensors and nested lists. With ``input_shape`` (what a model was
     fitted on), flat rows of the same size are reshaped to it and any other shape is refused.
     """
-    if isinstance(X, Tensor):
-        t = X.detach().cpu()
-    else:
-        try:
-            arr = np.asarray(X)
-        except (ValueError, TypeError) as e:
-            raise ConfigError(f"{name} is not an array of images ({e})") from None
-        if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-            raise ConfigError(f"{name} must be a numeric array, got dtype {arr.dtype}")
-        t = torch.from_numpy(np.ascontiguousarray(arr))
+    t = X.detach().cpu() if isinstance(X, Tensor) else torch.from_numpy(_as_numeric_array(X, name))
     if t.dtype == torch.bool:
         t = t.float()
     if t.ndim not in (2, 4):
-        hint = f" (add the channel axis: {name}[:, None])" if t.ndim == 3 else ""
+        hint = {3: f" (add the channel axis: {name}[:, None])",
+                1: f" (Reshape your data: {name}[None] for one sample, {name}[:, None] for one feature)"}.get(t.ndim, "")
         raise ConfigError(f"{name} must be images (N, C, H, W) or rows (N, D), got shape {tuple(t.shape)}{hint}")
     if len(t) == 0:
-        raise ConfigError(f"{name} is empty (shape {tuple(t.shape)})")
+        raise ConfigError(f"{name} is empty (shape {tuple(t.shape)}): it needs at least one sample")
+    if t[0].numel() == 0:
+        raise ConfigError(f"{name} has 0 feature(s) (shape={tuple(t.shape)}) while a minimum of 1 is required.")
     if t.dtype != torch.uint8:
-        if not t.is_floating_point():
+        if t.is_complex():
+            raise ConfigError(f"{name} has complex values: Complex data not supported; pass real numbers")
+        if not t.is_floating_point() and unit_range:
             raise ConfigError(f"{name} has dtype {t.dtype}; pass uint8 images (0-255) or floats in [0, 1]")
-        t = t.float()
+        t = t.double() if keep_float64 and t.dtype in (torch.float64, torch.int64, torch.int32) else t.float()
         if not torch.isfinite(t).all():
             raise ConfigError(f"{name} contains NaN or infinite values")
         lo, hi = t.min().item(), t.max().item()
@@ -50,6 +49,24 @@ def as_images(X: Any, name: str = "X", input_shape: Sequence[int] | None = None,
     if input_shape is not None:
         t = _match_shape(t, tuple(input_shape), name)
     return t
+
+
+def _as_numeric_array(X: Any, name: str) -> np.ndarray:
+    """``X`` as a C-contiguous NumPy array of numbers (an object array of numbers is converted)."""
+    if scipy_sparse.issparse(X):
+        raise ConfigError(f"{name} is a sparse matrix; genzoo needs dense data: pass {name}.toarray()")
+    try:
+        arr = np.asarray(X)
+    except (ValueError, TypeError) as e:
+        raise ConfigError(f"{name} is not an array of images ({e})") from None
+    if arr.dtype == object:
+        try:
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError) as e:
+            raise InputTypeError(f"{name} holds values that are not numbers ({e}); pass a numeric array") from None
+    if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise ConfigError(f"{name} must be a numeric array, got dtype {arr.dtype}")
+    return np.array(arr, order="C", copy=not arr.flags.writeable or not arr.flags.c_contiguous)
 
 
 def as_codes(Z: Any, width: int, name: str = "Z") -> Tensor:
@@ -70,7 +87,9 @@ def _match_shape(t: Tensor, shape: tuple[int, ...], name: str) -> Tensor:
         return t
     if t.ndim == 2 and t.shape[1] == math.prod(shape):
         return t.reshape(len(t), *shape)
-    raise ConfigError(f"{name} has samples of shape {tuple(t.shape[1:])} but the model was fitted on {shape}")
+    got, want = math.prod(t.shape[1:]), math.prod(shape)
+    raise ConfigError(f"{name} has samples of shape {tuple(t.shape[1:])} but the model was fitted on {shape} ({name} "
+                      f"has {got} features, but genzoo is expecting {want} features as input)")
 
 
 def check_choice(name: str, value: Any, allowed: Sequence[Any]) -> None:

@@ -111,6 +111,16 @@ def _holdout(n: int, split: str) -> np.ndarray:
     return np.sort(order[:n_test] if split == "test" else order[n_test:])
 
 
+def _held_out_split(images: np.ndarray, labels: np.ndarray | None, split: str,
+                    where: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """``split`` of a dataset that has no test split of its own: the fixed 80/20 split; never an empty one."""
+    idx = _holdout(len(images), split)
+    if len(idx) == 0:
+        raise DatasetError(f"{where}: {len(images)} image(s) are too few to hold out a {split} split (20% of them "
+                           "test); give at least 3, or give the test images separately")
+    return images[idx], (labels[idx] if labels is not None else None)
+
+
 def _load_digits(split: str) -> tuple[np.ndarray, np.ndarray]:
     from sklearn.datasets import load_digits
 
@@ -163,8 +173,7 @@ def _load_npz(path: Path, split: str) -> tuple[np.ndarray, np.ndarray | None]:
             raise DatasetError(f"{path}: labels must be integers shaped ({len(x)},), got {y.dtype} {y.shape}")
         labels = y.astype(np.int64)
     if not has_test:
-        idx = _holdout(len(images), split)
-        images, labels = images[idx], (labels[idx] if labels is not None else None)
+        images, labels = _held_out_split(images, labels, split, str(path))
     return images, labels
 
 
@@ -178,8 +187,7 @@ def _load_folder(path: Path, split: str, image_size) -> tuple[np.ndarray, np.nda
         raise DatasetError(f"{base}: no PNG or JPEG files found (looked in it and its class sub-folders)")
     images = _read_images(files, image_size)
     if not has_splits:
-        idx = _holdout(len(images), split)
-        images, labels = images[idx], (labels[idx] if labels is not None else None)
+        images, labels = _held_out_split(images, labels, split, str(path))
     return images, labels
 
 

@@ -8,6 +8,7 @@ and measures sample sets on its 128 penultimate features.
 from __future__ import annotations
 
 import hashlib
+import inspect
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,6 @@ from ..models.base import Estimator, store_params
 from ..models.classifier import Classifier
 
 FEATURES = 128
-VERSION = 1  # bump when the architecture or the training recipe changes: old caches are then not reused
 # (epochs, batch size) measured to reach ≥ 99% (MNIST), ≥ 91% (Fashion-MNIST), ≈ 98% (digits) test accuracy
 RECIPES = {"mnist": (5, 64), "fashion-mnist": (8, 128), "digits": (30, 128)}
 
@@ -63,20 +63,27 @@ class DomainClassifier(Classifier):
         return self._map(self.module_[0], data)
 
 
+def cache_key(x: np.ndarray, y: np.ndarray, epochs: int, batch_size: int) -> str:
+    """SHA-256 (16 hex digits) of the training images and labels, the recipe and the classifier's own code (its
+    net and its features): change any of them and the cached classifier is retrained, with no version to bump."""
+    code = inspect.getsource(DomainClassifier._build) + inspect.getsource(DomainClassifier.features)
+    recipe = f"e{epochs}b{batch_size}{DomainClassifier(epochs=epochs, batch_size=batch_size).get_params()}{code}"
+    return hashlib.sha256(x.tobytes() + y.tobytes() + recipe.encode()).hexdigest()[:16]
+
+
 def domain_classifier(dataset: str, root: str | Path | None = None, epochs: int | None = None,
                       quiet: bool = True) -> DomainClassifier:
     """The cached domain classifier of ``dataset`` (trained on its training split on first use).
 
-    The cache lives in genzoo's cache folder under ``classifiers/``, keyed by the dataset's name, a SHA-256
-    of its training images and labels, and the recipe; a cache entry that does not load is retrained.
+    The cache lives in genzoo's cache folder under ``classifiers/``, keyed by the dataset's name and
+    :func:`cache_key`; a cache entry that does not load is retrained.
     """
     x, y = load_dataset(dataset, "train", root)
     if y is None or x.ndim != 4:
         raise ConfigError(f"{dataset}: the domain classifier needs labelled images; this dataset has none")
     default_epochs, batch_size = RECIPES.get(dataset, (10, 128))
     epochs = default_epochs if epochs is None else epochs
-    recipe = f"v{VERSION}e{epochs}b{batch_size}".encode()
-    digest = hashlib.sha256(x.tobytes() + y.tobytes() + recipe).hexdigest()[:16]
+    digest = cache_key(x, y, epochs, batch_size)
     name = dataset.replace(":", "-").replace("/", "-").strip("-")[-40:]
     path = cache_dir() / "classifiers" / f"{name}-{digest}"
     try:

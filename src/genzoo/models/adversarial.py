@@ -84,6 +84,9 @@ class DiscriminatorMixin:
     def _fitted_facts(self) -> dict[str, Any]:
         return {"output": self.output_}
 
+    def _unit_range(self) -> bool:
+        return self.output == "sigmoid"  # auto and linear take real-valued rows too
+
     def _restore(self, facts: dict[str, Any], tensors: dict[str, Tensor]) -> None:
         self.output_ = facts["output"]
         super()._restore(facts, tensors)

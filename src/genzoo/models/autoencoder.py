@@ -12,14 +12,13 @@ from typing import Any
 
 import numpy as np
 import torch
-from sklearn.base import TransformerMixin
 from torch import Tensor, nn
 
 from ..engine.trainer import Policy
 from ..errors import ConfigError
 from ..nets import ACTIVATIONS, ConvDecoder, ConvEncoder, MLPDecoder, MLPEncoder, blocks
 from ..validation import as_codes, check_choice, check_int, check_sizes
-from .base import NeuralEstimator, make_optimizer, store_params
+from .base import NeuralEstimator, Transformer, make_optimizer, store_params
 from .capabilities import DECODE, ENCODE, RECONSTRUCT, SCORE
 from .losses import RECONSTRUCTION_LOSSES, reconstruction_loss
 from .pretrain import pretrain_layerwise
@@ -40,7 +39,8 @@ class AutoencoderNet(nn.Module):
         return self.quantizer(self.encoder(x))
 
     def forward(self, x: Tensor) -> Tensor:
-        """Reconstruction logits; ``sigmoid`` of them is the reconstruction in [0, 1]."""
+        """The decoder's raw output: logits for ``loss="bce"`` (sigmoid gives the reconstruction), the
+        reconstruction itself for ``loss="mse"``."""
         return self.decoder(self.encode(x))
 
 
@@ -56,7 +56,7 @@ def build_autoencoder_net(input_shape: Sequence[int], arch: str, hidden: Sequenc
     return AutoencoderNet(encoder, decoder, quantizer)
 
 
-class Autoencoder(TransformerMixin, NeuralEstimator):
+class Autoencoder(Transformer, NeuralEstimator):
     """A deterministic autoencoder, fully connected or convolutional, as a scikit-learn transformer.
 
     With the defaults it is the one-hidden-layer autoencoder of the notes, z = Wx+b, x' = σ(W'z+b'), trained
@@ -69,7 +69,8 @@ class Autoencoder(TransformerMixin, NeuralEstimator):
         latent_dim: the code size. For ``arch="conv"``, ``None`` keeps seed 004's (8, H/8, W/8) feature map.
         arch: ``mlp`` or ``conv``.
         activation: of the hidden layers. code_activation: of the code layer.
-        loss: ``bce`` (nats per image, for inputs in [0, 1]) or ``mse`` (squared error per image).
+        loss: ``bce`` (nats per image; a sigmoid output, for inputs in [0, 1]) or ``mse`` (squared error per
+            image; a linear output, for any real data such as standardised features).
         pretrain: ``"layerwise"`` trains each MLP layer first as a shallow autoencoder on the codes of the
             layers below (``pretrain_epochs`` each), then the whole stack is fine-tuned for ``epochs``.
         epochs: passes over the data; None (default): enough for 4,000 steps, at least 10 (10 on MNIST, 364 on
@@ -167,12 +168,19 @@ class Autoencoder(TransformerMixin, NeuralEstimator):
     def inverse_transform(self, Z: Any) -> np.ndarray:
         """Decoded images ``(N, *input_shape)`` in [0, 1] from codes ``Z`` ``(N, latent_dim)``."""
         self._check_fitted()
-        return self._map(lambda z: self.module_.decoder(z).sigmoid(), as_codes(Z, self.module_.encoder.out_dim))
+        return self._map(lambda z: self._squash(self.module_.decoder(z)), as_codes(Z, self.module_.encoder.out_dim))
 
     def reconstruct(self, X: Any) -> np.ndarray:
         """``inverse_transform(transform(X))`` in one pass: reconstructions ``(N, *input_shape)`` in [0, 1]."""
         data = self._images(X)
-        return self._map(lambda x: self.module_(x).sigmoid(), data)
+        return self._map(lambda x: self._squash(self.module_(x)), data)
+
+    def _squash(self, out: Tensor) -> Tensor:
+        """The decoder's raw output as data: sigmoid for ``loss="bce"``, unchanged for ``mse``."""
+        return out.sigmoid() if self.loss == "bce" else out
+
+    def _unit_range(self) -> bool:
+        return self.loss == "bce"
 
     def score_samples(self, X: Any) -> np.ndarray:
         """Minus each image's reconstruction loss ``(N,)`` (nats for ``bce``, squared error for ``mse``): higher means

@@ -16,7 +16,8 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils import Tags
 from torch import Tensor, nn
 
 from .._io import atomic_write_bytes, atomic_write_json
@@ -26,7 +27,7 @@ from ..engine.runs import CONFIG, WEIGHTS, Run, check_not_other_model, read_conf
 from ..engine.schedules import Schedule
 from ..engine.step import Hooks, Optimizers, Progress, Update
 from ..engine.trainer import ON_NONFINITE, PRECISIONS, Policy, train, training_device
-from ..errors import CheckpointError, ConfigError
+from ..errors import CheckpointError, ConfigError, NotFittedError
 from ..validation import as_images, check_choice, check_float, check_int, resolve_device
 
 FORMAT_VERSION = 1
@@ -34,6 +35,16 @@ OPTIMIZERS = ("adam", "sgd")
 INFERENCE_BATCH = 1024
 DEFAULT_STEPS = 4000  # epochs=None: at least this many training steps, and at least MIN_EPOCHS epochs
 MIN_EPOCHS = 10
+
+
+class Transformer(TransformerMixin):
+    """scikit-learn's transformer mixin for genzoo's transformers: codes and images come out float32 (as torch's),
+    whatever the input's dtype, and the tags say so (``check_transformer_preserve_dtypes``)."""
+
+    def __sklearn_tags__(self) -> Tags:
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags
 
 
 class Estimator(BaseEstimator, ABC):
@@ -69,7 +80,7 @@ class Estimator(BaseEstimator, ABC):
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "input_shape_"):
-            raise ConfigError(f"this {type(self).__name__} is not fitted yet; call fit(X) first")
+            raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit(X) first")
 
     # -- saving ----------------------------------------------------------------------------------
     def config(self, **extra: Any) -> dict[str, Any]:
@@ -246,7 +257,11 @@ class NeuralEstimator(Estimator):
 
     def _fit_data(self, X: Any) -> Tensor:
         """The validated training data (the fitted facts it implies, such as a GAN's output range, are set here)."""
-        return as_images(X)
+        return as_images(X, unit_range=self._unit_range())
+
+    def _unit_range(self) -> bool:
+        """Whether inputs must be images in [0, 1] (uint8 0-255); False: any real data."""
+        return True
 
     def _fit_labels(self, y: Any, n: int) -> Tensor | None:
         """Labels to train with; unsupervised models ignore ``y`` (as scikit-learn transformers do)."""
@@ -279,7 +294,7 @@ class NeuralEstimator(Estimator):
     def _images(self, X: Any, name: str = "X") -> Tensor:
         """``X`` checked against the fitted input shape."""
         self._check_fitted()
-        return as_images(X, name, self.input_shape_)
+        return as_images(X, name, self.input_shape_, unit_range=self._unit_range())
 
     def _device(self) -> torch.device:
         return next(self.module_.parameters()).device

@@ -12,11 +12,10 @@ from typing import Any
 
 import numpy as np
 import torch
-from sklearn.base import TransformerMixin
 from torch import Tensor, nn
 
 from ..validation import as_codes, check_int
-from .base import NeuralEstimator, store_params
+from .base import NeuralEstimator, Transformer, store_params
 from .capabilities import DECODE, ENCODE, RECONSTRUCT, SCORE
 
 
@@ -35,13 +34,14 @@ class TiedLinear(nn.Module):
         return z @ self.weight + self.bias
 
 
-class LinearAutoencoder(TransformerMixin, NeuralEstimator):
+class LinearAutoencoder(Transformer, NeuralEstimator):
     """A tied-weight linear autoencoder, the neural twin of :class:`PCA`.
 
     Args:
         latent_dim: the code size. The training parameters are those of every genzoo estimator.
 
-    ``transform`` gives codes; ``inverse_transform`` and ``reconstruct`` give images clipped to [0, 1].
+    Takes any real data, as PCA. ``transform`` gives codes; ``inverse_transform`` the data they decode to, and
+    ``reconstruct`` images clipped to [0, 1].
     """
 
     capabilities = frozenset({ENCODE, DECODE, RECONSTRUCT, SCORE})
@@ -67,15 +67,17 @@ class LinearAutoencoder(TransformerMixin, NeuralEstimator):
         """What the engine minimises: the squared error per image, averaged over the batch."""
         return {"loss": self._errors(x).mean()}
 
+    def _unit_range(self) -> bool:
+        return False  # a linear model: any real data, as PCA
+
     def transform(self, X: Any) -> np.ndarray:
         """Codes ``(N, latent_dim)``."""
         return self._map(self.module_.encode, self._images(X))
 
     def inverse_transform(self, Z: Any) -> np.ndarray:
-        """Images ``(N, *input_shape)`` in [0, 1] from codes ``(N, latent_dim)``."""
+        """Data ``(N, *input_shape)`` from codes ``(N, latent_dim)`` (not clipped, as PCA's)."""
         self._check_fitted()
-        return self._map(lambda z: self.module_.decode(z).clamp(0, 1).view(-1, *self.input_shape_),
-                         as_codes(Z, self.latent_dim))
+        return self._map(lambda z: self.module_.decode(z).view(-1, *self.input_shape_), as_codes(Z, self.latent_dim))
 
     def score_samples(self, X: Any) -> np.ndarray:
         """Minus each image's squared reconstruction error ``(N,)``: higher means more typical (an outlier score)."""

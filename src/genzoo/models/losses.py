@@ -9,13 +9,11 @@ RECONSTRUCTION_LOSSES = ("bce", "mse")
 
 
 def reconstruction_loss(logits: Tensor, x: Tensor, kind: str) -> Tensor:
-    """Per-image loss ``(B,)`` of decoder ``logits`` ``(B, ...)`` against targets ``x`` in [0, 1].
+    """Per-image loss ``(B,)`` of decoder output ``logits`` ``(B, ...)`` against targets ``x``.
 
     ``bce``: binary cross-entropy of sigmoid(logits), i.e. −log p(x|z) under a Bernoulli decoder, in nats;
-    ``mse``: the sum of squared errors of sigmoid(logits).
+    ``mse``: the sum of squared errors of the raw output (a linear output: ``x`` may be any real data).
     """
-    if kind == "bce":
-        per_pixel = F.binary_cross_entropy_with_logits(logits, x, reduction="none")
-    else:
-        per_pixel = (logits.sigmoid() - x).square()
+    bce = kind == "bce"
+    per_pixel = F.binary_cross_entropy_with_logits(logits, x, reduction="none") if bce else (logits - x).square()
     return per_pixel.flatten(1).sum(1)

@@ -12,17 +12,16 @@ from typing import Any
 
 import numpy as np
 import torch
-from sklearn.base import TransformerMixin
 from torch import Tensor
 
 from ..engine.runs import Run
 from ..errors import ConfigError
 from ..validation import as_images, check_int
-from .base import Estimator
+from .base import Estimator, Transformer
 from .capabilities import DECODE, ENCODE, RECONSTRUCT, SCORE
 
 
-class PCA(TransformerMixin, Estimator):
+class PCA(Transformer, Estimator):
     """Principal component analysis of images ``(N, C, H, W)`` or rows ``(N, D)``.
 
     Args:
@@ -47,7 +46,7 @@ class PCA(TransformerMixin, Estimator):
         """Fit on ``X``; with ``run_dir``, also save the run folder (``resume``, ``quiet``, ``on_nonfinite`` and
         ``precision`` are accepted for a uniform interface: PCA has no epochs and works in float64)."""
         self._check_params()
-        data = as_images(X)
+        data = as_images(X, unit_range=False, keep_float64=True)  # any real data, not only images
         if run_dir is None:
             return self._fit(data)
         with Run(run_dir) as run:
@@ -60,7 +59,8 @@ class PCA(TransformerMixin, Estimator):
     def _fit(self, data: Tensor) -> PCA:
         n, d = len(data), math.prod(data.shape[1:])
         if self.n_components > min(n, d):
-            raise ConfigError(f"n_components={self.n_components} is more than min(n_samples, n_features) = {min(n, d)}")
+            raise ConfigError(f"n_components={self.n_components} needs at least as many samples and features; got "
+                              f"n_samples = {n}, n_features = {d}: lower n_components")
         self.input_shape_ = tuple(data.shape[1:])
         x = _as_float64(data).reshape(n, d)
         mean = x.mean(0)
@@ -88,7 +88,7 @@ class PCA(TransformerMixin, Estimator):
 
     def _flat(self, X: Any) -> np.ndarray:
         self._check_fitted()
-        data = as_images(X, input_shape=self.input_shape_)
+        data = as_images(X, input_shape=self.input_shape_, unit_range=False, keep_float64=True)
         return _as_float64(data).reshape(len(data), -1).numpy()
 
     def transform(self, X: Any) -> np.ndarray:

@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
-from sklearn.base import TransformerMixin
 from torch import Tensor, nn
 
 from ..engine.schedules import SCHEDULES, Schedule
@@ -31,7 +30,7 @@ from ..nets import (
     TransposedConvDecoder,
 )
 from ..validation import as_codes, check_choice, check_float, check_int, check_sizes
-from .base import NeuralEstimator, store_params
+from .base import NeuralEstimator, Transformer, store_params
 from .capabilities import DECODE, ENCODE, LIKELIHOOD, NORMAL_PRIOR, RECONSTRUCT, SAMPLE, SCORE
 
 LIKELIHOODS = ("bernoulli", "gaussian")
@@ -67,7 +66,7 @@ class VAENet(nn.Module):
         return self.decoder(self.encode(x)[0])
 
 
-class VAE(TransformerMixin, NeuralEstimator):
+class VAE(Transformer, NeuralEstimator):
     """A variational autoencoder, fully connected or convolutional (the keras-io example's nets).
 
     Args:

@@ -1,0 +1,56 @@
+"""What every results file records beside its numbers: the commit, the command and the machine (the benchmarks' and
+``genzoo bench``'s)."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+import torch
+
+from ._version import __version__
+
+REPO = Path(__file__).resolve().parents[2]  # the source checkout, when genzoo runs from one
+
+
+def commit() -> str:
+    """HEAD's hash, with ``+dirty`` when tracked files differ from it (then the figures are not HEAD's)."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True).stdout.strip()
+
+    head = git("rev-parse", "--short=12", "HEAD") if (REPO / ".git").exists() else ""
+    if not head:
+        return f"genzoo {__version__} (not a git checkout)"
+    dirty = git("status", "--porcelain", "--untracked-files=no", "--", "src", "benchmarks")
+    return head + ("+dirty" if dirty else "")
+
+
+def command() -> str:
+    """This process's command line: ``genzoo bench ...`` or ``python benchmarks/x.py ...``."""
+    if Path(sys.argv[0]).name == "genzoo":
+        return " ".join(["genzoo", *sys.argv[1:]])
+    return " ".join(["python", *sys.argv])
+
+
+def provenance() -> dict[str, str]:
+    return {
+        "commit": commit(),
+        "command": command(),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {torch.get_num_threads()} torch threads, "
+                   f"torch {torch.__version__}, Python {platform.python_version()}",
+    }
+
+
+def footer(p: dict[str, str]) -> str:
+    """One Markdown line for the bottom of a results table."""
+    return f"Commit `{p['commit']}`; command `{p['command']}`; machine: {p['machine']}."
+
+
+def footer_or_missing(p: dict[str, str] | None, machine: str = "") -> str:
+    """``footer(p)``, or for figures measured before provenance was kept a line that says so."""
+    if p:
+        return footer(p)
+    return f"No provenance recorded: measured before it was kept{f' ({machine})' if machine else ''}; rerun it."

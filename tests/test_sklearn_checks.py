@@ -1,0 +1,72 @@
+"""scikit-learn's own estimator checks, on small budgets: PCA and every estimator of real data pass all of them;
+the models of images in [0, 1] fail only the checks listed (with the reason) in genzoo.models.compat."""
+
+import numpy as np
+import pytest
+from sklearn.exceptions import NotFittedError as SklearnNotFitted
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from genzoo import (
+    GAN,
+    PCA,
+    VAE,
+    Autoencoder,
+    BinaryAutoencoder,
+    ConfigError,
+    DenoisingAutoencoder,
+    DiscriminatorGenerator,
+    LinearAutoencoder,
+    SparseAutoencoder,
+)
+from genzoo.errors import GenzooError, NotFittedError
+from genzoo.models.compat import expected_failed_checks
+
+SMALL = {"epochs": 2, "batch_size": 16}
+ESTIMATORS = [
+    PCA(n_components=2),
+    Autoencoder(hidden=(8,), latent_dim=2, loss="mse", **SMALL),
+    DenoisingAutoencoder(hidden=(8,), latent_dim=2, loss="mse", **SMALL),
+    SparseAutoencoder(hidden=(8,), latent_dim=2, loss="mse", **SMALL),
+    BinaryAutoencoder(hidden=(8,), code_bits=4, loss="mse", **SMALL),
+    LinearAutoencoder(latent_dim=2, **SMALL),
+    GAN(hidden=(8,), noise_dim=2, **SMALL),
+    DiscriminatorGenerator(hidden=(8,), **SMALL),
+    Autoencoder(hidden=(8,), latent_dim=2, **SMALL),  # loss="bce": images in [0, 1] only
+    VAE(hidden=(8,), latent_dim=2, **SMALL),
+]
+
+
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks)
+def test_scikit_learn_checks(estimator, check):
+    check(estimator)
+
+
+def test_only_the_models_of_images_declare_failures():
+    declared = {type(e).__name__ + ("-bce" if getattr(e, "loss", "") == "bce" else ""): len(expected_failed_checks(e))
+                for e in ESTIMATORS}
+    assert declared.pop("VAE") == declared.pop("Autoencoder-bce") == 22
+    assert set(declared.values()) == {0}
+
+
+def test_errors_scikit_learn_users_expect():
+    x = np.random.default_rng(0).random((20, 4))
+    for est in (PCA(), Autoencoder(epochs=1)):
+        with pytest.raises(SklearnNotFitted, match="not fitted yet; call fit"):
+            est.transform(x)
+        with pytest.raises(NotFittedError) as caught:
+            est.transform(x)
+        assert isinstance(caught.value, GenzooError) and isinstance(caught.value, ConfigError)
+        with pytest.raises(ConfigError, match=r"X is empty \(shape \(0, 4\)\)"):
+            est.fit(np.zeros((0, 4)))
+        with pytest.raises(ConfigError, match=r"0 feature\(s\) \(shape=\(20, 0\)\)"):
+            est.fit(np.zeros((20, 0)))
+        with pytest.raises(ConfigError, match="Complex data not supported; pass real numbers"):
+            est.fit(x + 1j)
+        with pytest.raises(TypeError, match="X holds values that are not numbers .*; pass a numeric array"):
+            est.fit(np.array([[0.5, {"a": 1}]] * 3, dtype=object))
+        with pytest.raises(ConfigError, match=r"X is a sparse matrix; genzoo needs dense data: pass X.toarray\(\)"):
+            est.fit(__import__("scipy.sparse").sparse.csr_matrix(x))
+    PCA(n_components=2).fit(x.astype(object))  # an object array of numbers is converted
+    PCA(n_components=2).fit((x - 0.5) * 100)  # PCA takes any real data
+    with pytest.raises(ConfigError, match=r"values in \[-49.7, 49.7\]; scale them to \[0, 1\]"):
+        Autoencoder(epochs=1).fit((x - 0.5) * 100)  # a Bernoulli decoder does not
