@@ -2,7 +2,7 @@
 
 from ._version import __version__
 from .data import load_dataset, toy
-from .errors import CheckpointError, ConfigError, DatasetError, GenzooError
+from .errors import CheckpointError, ConfigError, DatasetError, GenzooError, NotFittedError
 from .models import (
     GAN,
     PCA,
@@ -31,6 +31,7 @@ __all__ = [
     "EncoderClassifier",
     "GenzooError",
     "LinearAutoencoder",
+    "NotFittedError",
     "SparseAutoencoder",
     "__version__",
     "load",
