@@ -13,7 +13,7 @@ import struct
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 from safetensors.numpy import save as st_save
@@ -188,6 +188,7 @@ CONFIG_VALUES = st.one_of(
 
 
 @STRUCTURED
+@example(section="params", key="lr", value=10**400)  # found by the long run: an int too large for a float
 @given(section=st.sampled_from(["top", "params", "fitted"]), key=st.sampled_from(
     ["model", "format_version", "params", "fitted", "latent_dim", "hidden", "epochs", "device", "lr", "input_shape",
      "unknown_key"]), value=CONFIG_VALUES)
@@ -206,3 +207,15 @@ def test_structured_configs(saved_run, tmp_path_factory, section, key, value):
     except GenzooError:
         return
     assert model.transform(np.zeros((2, 16), np.float32)).shape[0] == 2
+
+
+def test_sizes_that_do_not_fit_the_weights_are_refused_before_allocating(saved_run, tmp_path):
+    """A config asking for a 10⁹-wide code (32 GB of weights) is compared with the weights' shapes on the meta
+    device first: a one-line error, nothing allocated."""
+    run = _copy(saved_run, tmp_path)
+    config = json.loads((run / "config.json").read_text())
+    config["params"]["latent_dim"] = 10**9
+    (run / "config.json").write_text(json.dumps(config))
+    with pytest.raises(CheckpointError, match=r"decoder.net.0.weight is \(8, 2\) in the weights but the model in "
+                                              r"the config needs \(8, 1000000000\)"):
+        load(run)

@@ -94,31 +94,44 @@ def _match_shape(t: Tensor, shape: tuple[int, ...], name: str) -> Tensor:
 
 def check_choice(name: str, value: Any, allowed: Sequence[Any]) -> None:
     if value not in allowed:
-        raise ConfigError(f"{name}={value!r} is not allowed; use one of {', '.join(map(repr, allowed))}")
+        raise ConfigError(f"{name}={_shown(value)} is not allowed; use one of {', '.join(map(repr, allowed))}")
 
 
 def check_int(name: str, value: Any, low: int = 1, allow_none: bool = False) -> None:
     if value is None and allow_none:
         return
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ConfigError(f"{name}={value!r} is not allowed; use an integer >= {low}")
+        raise ConfigError(f"{name}={_shown(value)} is not allowed; use an integer >= {low}")
 
 
 def check_float(name: str, value: Any, low: float = 0.0, high: float = math.inf,
                 low_open: bool = False, high_open: bool = False) -> None:
-    ok = isinstance(value, (int, float, np.number)) and not isinstance(value, bool) and math.isfinite(value)
+    ok = isinstance(value, (int, float, np.number)) and not isinstance(value, bool) and _finite(value)
     if ok:
         ok = (value > low if low_open else value >= low) and (value < high if high_open else value <= high)
     if not ok:
         lo, hi = ("(" if low_open else "[") + f"{low:g}", f"{high:g}" + (")" if high_open else "]")
-        raise ConfigError(f"{name}={value!r} is not allowed; use a number in {lo}, {hi}")
+        raise ConfigError(f"{name}={_shown(value)} is not allowed; use a number in {lo}, {hi}")
+
+
+def _shown(value: Any) -> str:
+    """``repr(value)``, cut to 60 characters (a config may hold a number of 400 digits)."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _finite(value: float) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int too large for a float (a config's 10**400)
+        return False
 
 
 def check_sizes(name: str, value: Any) -> None:
     if not isinstance(value, (list, tuple)) or not all(
         isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1 for v in value
     ):
-        raise ConfigError(f"{name}={value!r} is not allowed; use a list of positive layer widths, e.g. [128, 64]")
+        raise ConfigError(f"{name}={_shown(value)} is not allowed; use a list of positive layer widths, e.g. [128, 64]")
 
 
 def resolve_device(device: str) -> torch.device:

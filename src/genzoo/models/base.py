@@ -161,7 +161,8 @@ class Estimator(BaseEstimator, ABC):
         try:
             est._restore(facts, tensors)
         except (KeyError, RuntimeError, ValueError, TypeError, AttributeError, IndexError) as e:
-            raise CheckpointError(f"{path / WEIGHTS}: weights do not fit the model in {CONFIG} ({e})") from None
+            reason = (str(e).strip().splitlines() or [type(e).__name__])[0][:300]  # never a C++ stack
+            raise CheckpointError(f"{path / WEIGHTS}: weights do not fit the model in {CONFIG} ({reason})") from None
         return est
 
 
@@ -311,8 +312,15 @@ class NeuralEstimator(Estimator):
     def _restore(self, facts: dict[str, Any], tensors: dict[str, Tensor]) -> None:
         self.n_features_in_ = int(np.prod(self.input_shape_))
         self.device_ = resolve_device(self.device)
-        self.module_ = self._build(self.input_shape_)
         state = {k.removeprefix("module."): v for k, v in tensors.items() if k.startswith("module.")}
+        with torch.device("meta"):  # the shapes the config implies, before anything is allocated
+            expected = {k: tuple(v.shape) for k, v in self._build(self.input_shape_).state_dict().items()}
+        given = {k: tuple(v.shape) for k, v in state.items()}
+        if expected != given:
+            name = next(k for k in sorted(expected.keys() | given.keys()) if expected.get(k) != given.get(k))
+            raise ValueError(f"{name} is {given.get(name, 'missing')} in the weights but the model in the config "
+                             f"needs {expected.get(name, 'none')}")
+        self.module_ = self._build(self.input_shape_)
         self.module_.load_state_dict(state)
         place(self.module_, self.device_).eval()
 
