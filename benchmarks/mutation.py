@@ -33,12 +33,12 @@ TESTS = ["tests/test_metrics.py", "tests/test_sample_metrics.py", "tests/test_an
 KILLED = {"killed", "timeout"}
 
 
-def configure(workdir: Path) -> None:
+def configure(workdir: Path, scope: list[str]) -> None:
     """Clone HEAD into ``workdir`` and add the configuration: the whole package is copied (so that it imports from
     the mutants, not from the editable install), only SCOPE is mutated."""
     subprocess.run(["git", "clone", "-q", str(REPO), str(workdir)], check=True)
     others = sorted(str(p.relative_to(workdir)) for p in (workdir / "src" / "genzoo").rglob("*.py")
-                    if not any(str(p.relative_to(workdir)).startswith(s) for s in SCOPE))
+                    if not any(str(p.relative_to(workdir)).startswith(s) for s in scope))
     quoted = lambda items: ", ".join(f'"{i}"' for i in items)  # noqa: E731
     with open(workdir / "pyproject.toml", "a") as f:
         f.write(f'\n[tool.mutmut]\nsource_paths = ["src/"]\ndo_not_mutate = [{quoted(others)}]\n'
@@ -53,10 +53,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workdir", default="/tmp/genzoo-mutation")
     parser.add_argument("--max-children", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--scope", nargs="+", default=SCOPE, help="files or folders under src/genzoo to mutate")
     args = parser.parse_args()
     workdir, mutmut = Path(args.workdir), Path(sys.executable).parent / "mutmut"
     if not (workdir / "pyproject.toml").exists():
-        configure(workdir)
+        configure(workdir, args.scope)
     started, t0 = provenance(), time.perf_counter()
     env = {**os.environ, "PYTHONPATH": "src"}
     subprocess.run([str(mutmut), "run", "--max-children", str(args.max_children)], cwd=workdir, env=env,
@@ -82,7 +83,7 @@ def main() -> None:
     lines += [f"| {r['module']} | {r['mutants']} | {r['checked']} | {r['killed']} | {r['survived']} | {r['no_tests']} | "
               f"{100 * r['kill_rate']:.0f}% |" for r in rows]
     lines += ["",
-              f"mutmut over {', '.join(SCOPE)}, against {', '.join(TESTS)}; {result['seconds']} s.", "",
+              f"mutmut over {', '.join(args.scope)}, against {', '.join(TESTS)}; {result['seconds']} s.", "",
               footer(started)]
     (ROOT / "results" / "mutation.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
