@@ -145,10 +145,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     epochs = max(EPOCHS, args.kills)  # a longer run, so that hundreds of kills do not finish it
-    t0 = time.perf_counter()
+    started, t0 = provenance(), time.perf_counter()  # the tree as the run starts
     with TemporaryDirectory() as tmp:
         result = campaign(Path(tmp), args.kills, args.seed, epochs)
-    result |= {"seconds": round(time.perf_counter() - t0), "epochs": epochs, **provenance()}
+    result |= {"seconds": round(time.perf_counter() - t0), "epochs": epochs, **started}
     out = Path(__file__).resolve().parent / "results"
     (out / "kills.json").write_text(json.dumps(result, indent=2) + "\n")
     ok = result["weights_equal"] and not result["temporaries_after_resume"] and not result["lock_after_resume"]
