@@ -40,6 +40,22 @@ def test_every_validation_error_names_the_file_and_problem(tmp_path):
     _bad(tmp_path, good[:-1], "truncated", gz=True)
 
 
+def test_the_edges_mutation_testing_found_unguarded(tmp_path):
+    """Survivors of benchmarks/mutation.py: 4-D files are read (1 to 4 dimensions), a 3-D header cut inside its
+    sizes is refused, a magic number is shown as its two bytes, and a file of exactly max_bytes is read."""
+    four = np.arange(2 * 1 * 2 * 3, dtype=np.uint8).reshape(2, 1, 2, 3)
+    np.testing.assert_array_equal(read_idx(write_idx(tmp_path / "four.idx", four, 0x08)), four)
+    three = bytes([0, 0, 8, 3]) + (2).to_bytes(4, "big") + (2).to_bytes(4, "big")
+    _bad(tmp_path, three, "dimension sizes cut off")
+    _bad(tmp_path, b"\x01\x02\x08\x01" + bytes(8), r"magic bytes 0102, expected 0000\)")
+    exact = np.zeros((4, 4), np.uint8)
+    np.testing.assert_array_equal(read_idx(write_idx(tmp_path / "exact.idx", exact, 0x08), max_bytes=16), exact)
+    with pytest.raises(DatasetError, match="over the 15 limit"):
+        read_idx(tmp_path / "exact.idx", max_bytes=15)
+    ones = np.zeros((1, 5), np.uint8)  # sizes of 1 count as 1 in the limit
+    np.testing.assert_array_equal(read_idx(write_idx(tmp_path / "ones.idx", ones, 0x08), max_bytes=5), ones)
+
+
 def test_corrupt_and_truncated_gzip(tmp_path):
     data = gzip.compress(bytes([0, 0, 8, 1]) + (1000).to_bytes(4, "big") + bytes(range(250)) * 4)
     (tmp_path / "cut.gz").write_bytes(data[: len(data) // 2])
