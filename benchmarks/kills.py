@@ -58,7 +58,7 @@ def assert_every_file_whole(run_dir: Path) -> None:
 
 
 def temporaries(run_dir: Path) -> list[Path]:
-    """The temporary files of writes under way (``.NAME.XXXX.tmp``), the lock's own excepted."""
+    """The temporary files of writes under way (``.<name>.<random>.tmp`` beside their file), not the lock's."""
     return [p for d in (run_dir, run_dir / "checkpoint") if d.is_dir() for p in d.iterdir()
             if p.name.endswith(".tmp") and not p.name.startswith(".lock.")]
 

@@ -72,3 +72,21 @@ def write_idx(path: Path, array: np.ndarray, code: int = 0x08, compress: bool | 
     compress = path.suffix == ".gz" if compress is None else compress
     path.write_bytes(gzip.compress(data) if compress else data)
     return path
+
+
+@pytest.fixture(scope="session")
+def saved_run(tmp_path_factory):
+    """A small fitted autoencoder's run folder (16 features, code 2), for the tests that corrupt a copy of it."""
+    from genzoo import Autoencoder
+
+    path = tmp_path_factory.mktemp("runs") / "ae"
+    Autoencoder(hidden=(8,), latent_dim=2, epochs=1).fit(np.random.default_rng(0).random((40, 16)), run_dir=path)
+    return path
+
+
+def copy_run(run: Path, target: Path) -> Path:
+    """``run``'s config.json and model.safetensors copied into ``target`` (made if need be)."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name in ("config.json", "model.safetensors"):
+        (target / name).write_bytes((run / name).read_bytes())
+    return target

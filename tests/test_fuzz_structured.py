@@ -13,12 +13,13 @@ import struct
 
 import numpy as np
 import pytest
+from conftest import copy_run
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 from safetensors.numpy import save as st_save
 
-from genzoo import Autoencoder, GenzooError, load, load_dataset
+from genzoo import GenzooError, load, load_dataset
 from genzoo.engine.checkpoint import load_state
 from genzoo.errors import CheckpointError
 
@@ -26,19 +27,6 @@ STRUCTURED = settings(deadline=None, suppress_health_check=[HealthCheck.function
                                                             HealthCheck.too_slow])
 DTYPES = ["F64", "F32", "F16", "BF16", "I64", "I32", "I16", "I8", "U8", "BOOL"]
 ITEM = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1, "BOOL": 1}
-
-
-@pytest.fixture(scope="module")
-def saved_run(tmp_path_factory):
-    path = tmp_path_factory.mktemp("runs") / "ae"
-    Autoencoder(hidden=(8,), latent_dim=2, epochs=1).fit(np.random.default_rng(0).random((40, 16)), run_dir=path)
-    return path
-
-
-def _copy(saved_run, folder):
-    for name in ("config.json", "model.safetensors"):
-        (folder / name).write_bytes((saved_run / name).read_bytes())
-    return folder
 
 
 def _real_tensors(saved_run) -> dict[str, tuple[str, list[int]]]:
@@ -73,7 +61,7 @@ def safetensors_files(draw, names: list[str]) -> bytes:
 @given(data=st.data())
 def test_structured_safetensors(saved_run, tmp_path_factory, data):
     names = list(_real_tensors(saved_run))
-    run = _copy(saved_run, tmp_path_factory.mktemp("st"))
+    run = copy_run(saved_run, tmp_path_factory.mktemp("st"))
     (run / "model.safetensors").write_bytes(data.draw(safetensors_files(names)))
     try:
         model = load(run)
@@ -95,7 +83,7 @@ def test_weights_of_the_wrong_shape_or_dtype(saved_run, tmp_path_factory, data):
         new_shape = data.draw(st.sampled_from([shape, [*shape, 1], shape[::-1], [max(shape[0] - 1, 0), *shape[1:]]]))
         dtype = data.draw(st.sampled_from(["float32", "float64", "float16", "int64", "uint8", "bool"]))
         arrays[name] = np.ones(new_shape, dtype)
-    run = _copy(saved_run, tmp_path_factory.mktemp("shape"))
+    run = copy_run(saved_run, tmp_path_factory.mktemp("shape"))
     (run / "model.safetensors").write_bytes(st_save(arrays))
     same = all(list(arrays[k].shape) == s for k, (_, s) in real.items())
     try:
@@ -193,7 +181,7 @@ CONFIG_VALUES = st.one_of(
     ["model", "format_version", "params", "fitted", "latent_dim", "hidden", "epochs", "device", "lr", "input_shape",
      "unknown_key"]), value=CONFIG_VALUES)
 def test_structured_configs(saved_run, tmp_path_factory, section, key, value):
-    run = _copy(saved_run, tmp_path_factory.mktemp("cfg"))
+    run = copy_run(saved_run, tmp_path_factory.mktemp("cfg"))
     config = json.loads((run / "config.json").read_text())
     target = config if section == "top" else config[section]
     target[key] = value
@@ -212,7 +200,7 @@ def test_structured_configs(saved_run, tmp_path_factory, section, key, value):
 def test_sizes_that_do_not_fit_the_weights_are_refused_before_allocating(saved_run, tmp_path):
     """A config asking for a 10⁹-wide code (32 GB of weights) is compared with the weights' shapes on the meta
     device first: a one-line error, nothing allocated."""
-    run = _copy(saved_run, tmp_path)
+    run = copy_run(saved_run, tmp_path)
     config = json.loads((run / "config.json").read_text())
     config["params"]["latent_dim"] = 10**9
     (run / "config.json").write_text(json.dumps(config))

@@ -8,11 +8,12 @@ import pickle
 
 import numpy as np
 import pytest
+from conftest import copy_run
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from safetensors.numpy import save as st_save
 
-from genzoo import Autoencoder, GenzooError, load, load_dataset
+from genzoo import GenzooError, load, load_dataset
 from genzoo.cli import main, read_config_file
 from genzoo.engine.checkpoint import load_state
 from genzoo.errors import CheckpointError
@@ -20,19 +21,8 @@ from genzoo.errors import CheckpointError
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
-@pytest.fixture(scope="module")
-def saved_run(tmp_path_factory):
-    path = tmp_path_factory.mktemp("runs") / "ae"
-    Autoencoder(hidden=(8,), latent_dim=2, epochs=1).fit(np.random.default_rng(0).random((40, 16)), run_dir=path)
-    return path
-
-
 def _copy(saved_run, tmp_path):
-    target = tmp_path / "copy"
-    target.mkdir()
-    for name in ("config.json", "model.safetensors"):
-        (target / name).write_bytes((saved_run / name).read_bytes())
-    return target
+    return copy_run(saved_run, tmp_path / "copy")
 
 
 def test_each_broken_run_folder_gets_one_clear_error(saved_run, tmp_path):
