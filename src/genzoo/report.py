@@ -34,7 +34,18 @@ from .metrics import (
     sample_quality,
 )
 from .models import Estimator, can
-from .models.capabilities import DECODE, DENOISE, DISCRIMINATE, ENCODE, LIKELIHOOD, NORMAL_PRIOR, RECONSTRUCT, SAMPLE, SCORE
+from .models.capabilities import (
+    CODEBOOK,
+    DECODE,
+    DENOISE,
+    DISCRIMINATE,
+    ENCODE,
+    LIKELIHOOD,
+    NORMAL_PRIOR,
+    RECONSTRUCT,
+    SAMPLE,
+    SCORE,
+)
 
 PROBE_ROWS = 10000  # training rows a linear probe / kNN is fitted on
 
@@ -72,6 +83,8 @@ def evaluate(estimator: Estimator, x_test: np.ndarray, y_test: np.ndarray | None
             metrics.update(modes_covered=coverage["modes_covered"], high_quality=coverage["high_quality"])
     if can(estimator, RECONSTRUCT):
         metrics.update(reconstruction_report(x, estimator.reconstruct(x_test)))
+    if can(estimator, CODEBOOK):
+        metrics.update({f"codebook_{k}": v for k, v in estimator.codebook_usage(x_test).items()})
     if can(estimator, DENOISE):  # corrupt the test images as in training, then denoise
         noisy = estimator.corrupt(x_test, random_state=0)
         metrics["noisy_psnr"] = float(psnr(x, noisy.reshape(x.shape)).mean())

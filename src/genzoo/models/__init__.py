@@ -12,6 +12,7 @@ from .linear import LinearAutoencoder
 from .pca import PCA
 from .sparse import SparseAutoencoder, kl_sparsity
 from .vae import VAE, VAENet, kl_standard_normal
+from .vqvae import VQVAE, VectorQuantizer
 
 # the command line's name of each model (`genzoo train NAME`); report, eval and sample follow its capabilities
 MODELS: dict[str, type[Estimator]] = {
@@ -24,6 +25,7 @@ MODELS: dict[str, type[Estimator]] = {
     "vae": VAE,
     "gan": GAN,
     "dgen": DiscriminatorGenerator,
+    "vqvae": VQVAE,
 }
 
 __all__ = [
@@ -31,6 +33,7 @@ __all__ = [
     "MODELS",
     "PCA",
     "VAE",
+    "VQVAE",
     "Autoencoder",
     "AutoencoderNet",
     "BinaryAutoencoder",
@@ -44,6 +47,7 @@ __all__ = [
     "SparseAutoencoder",
     "StraightThroughBinarizer",
     "VAENet",
+    "VectorQuantizer",
     "can",
     "kl_sparsity",
     "kl_standard_normal",

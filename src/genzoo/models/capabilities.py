@@ -15,6 +15,7 @@ DISCRIMINATE = "discriminate"  # discriminate(X) -> D's probability (N,) that ea
 DENOISE = "denoise"  # corrupt(X, random_state) -> noisy images as in training; reconstruct(noisy) denoises
 LIKELIHOOD = "likelihood"  # score(X) is the mean ELBO in nats; log_likelihood(X, k) the IWAE estimate
 NORMAL_PRIOR = "normal-prior"  # codes have the prior N(0, I): a grid of its quantiles covers what sample draws
+CODEBOOK = "codebook"  # codebook_usage(X) -> {"perplexity", "dead_codes"}: a discrete code's use of its entries
 SCORE = "score"  # score_samples(X) -> (N,), higher = more typical of the training data (anomaly detection)
 
 METHODS: dict[str, tuple[str, ...]] = {
@@ -27,6 +28,7 @@ METHODS: dict[str, tuple[str, ...]] = {
     LIKELIHOOD: ("score", "log_likelihood"),
     NORMAL_PRIOR: ("sample",),
     SCORE: ("score_samples",),
+    CODEBOOK: ("codebook_usage",),
 }
 
 
