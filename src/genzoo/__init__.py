@@ -4,9 +4,13 @@ from ._version import __version__
 from .data import load_dataset, toy
 from .errors import CheckpointError, ConfigError, DatasetError, GenzooError, NotFittedError
 from .models import (
+    CVAE,
     GAN,
+    M1M2,
+    M2,
     PCA,
     VAE,
+    VQVAE,
     Autoencoder,
     BinaryAutoencoder,
     DenoisingAutoencoder,
@@ -18,9 +22,13 @@ from .models import (
 )
 
 __all__ = [
+    "CVAE",
     "GAN",
+    "M1M2",
+    "M2",
     "PCA",
     "VAE",
+    "VQVAE",
     "Autoencoder",
     "BinaryAutoencoder",
     "CheckpointError",

@@ -24,7 +24,8 @@ from .data import dataset_info, load_dataset, select_classes
 from .engine import distributed, read_config
 from .errors import ConfigError, GenzooError
 from .models import GAN, MODELS, PCA, VAE, Autoencoder, Estimator, NeuralEstimator, can, load
-from .models.capabilities import LIKELIHOOD, SAMPLE, SCORE
+from .models.capabilities import CLASSIFY, CONDITION, LIKELIHOOD, SAMPLE, SCORE
+from .models.labels import labelled_subset
 from .report import (
     compare_rows,
     draw_figures,
@@ -84,6 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--arch", choices=["mlp", "conv", "infogan"],
                    help="fully connected or convolutional nets (gan/dgen conv: the infoGAN-like pair; infogan: VAE)")
     p.add_argument("--seed", type=int)
+    p.add_argument("--labels", type=int, metavar="N",
+                   help="semi-supervised models (m2, m1m2): keep N labels, class-balanced, drawn with --seed; the rest "
+                        "train unlabelled")
     p.add_argument("--device", help="auto, cpu or cuda")
     p.add_argument("--config", help="a JSON or YAML file of parameters")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
@@ -127,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-n", type=int, default=64, help="how many samples (default: 64)")
     p.add_argument("--out", required=True, help="FILE.png (a grid, or a scatter for 2-D data) or FILE.npy (the array)")
     p.add_argument("--seed", type=int, help="noise seed (default: the run's random_state)")
+    p.add_argument("--label", type=int, metavar="C", help="conditional models (cvae): samples of class C")
     p.add_argument("--data-dir", help="a folder to look in first for dataset files (2-D scatter: the data beside)")
     p.set_defaults(func=cmd_sample)
 
@@ -217,7 +222,12 @@ def cmd_train(args) -> int:
     t0 = time.perf_counter()
     if distributed.world_size_from_env() > 1 and not isinstance(estimator, NeuralEstimator):
         raise ConfigError(f"{args.model} has no training loop to spread over processes; run it without torchrun")
-    estimator.fit(x_train, run_dir=args.out, resume=args.resume, quiet=quiet, run_info=info,
+    if args.labels is not None and not can(estimator, CLASSIFY):
+        semi = ", ".join(name for name, model in MODELS.items() if can(model, CLASSIFY))
+        raise ConfigError(f"--labels is for the semi-supervised models ({semi}); {args.model} takes no labels")
+    learns_labels = can(estimator, CONDITION) or can(estimator, CLASSIFY)
+    labels = {"y": training_labels(y_train, args)} if learns_labels else {}
+    estimator.fit(x_train, **labels, run_dir=args.out, resume=args.resume, quiet=quiet, run_info=info,
                   on_nonfinite=args.on_nonfinite, precision=args.precision)
     seconds = time.perf_counter() - t0
     if distributed.world_size() > 1:  # under torchrun: training is over; rank 0 alone evaluates, draws and reports
@@ -231,6 +241,16 @@ def cmd_train(args) -> int:
     print(f"trained {args.model} on {args.data} ({len(x_train)} images) in {seconds:.1f} s -> {args.out}")
     print("test: " + ", ".join(f"{k} {v:.4g}" for k, v in summary.items() if k != "n"))
     return 0
+
+
+def training_labels(y_train: np.ndarray | None, args) -> np.ndarray:
+    """The labels a conditional or semi-supervised model trains with: the dataset's (of the classes kept by
+    --classes), with all but --labels N of them (class-balanced, drawn with --seed) marked -1, unlabelled."""
+    if y_train is None:
+        raise ConfigError(f"{args.model} learns from labels; {args.data} has none (use mnist, fashion-mnist, digits, "
+                          "npz:PATH with y, or folder:PATH with class sub-folders)")
+    y = y_train if args.classes is None else y_train[np.isin(y_train, args.classes)]
+    return y if args.labels is None else labelled_subset(y, args.labels, args.seed or 0)
 
 
 # -- eval ----------------------------------------------------------------------------------------
@@ -307,7 +327,12 @@ def cmd_sample(args) -> int:
     if not can(estimator, SAMPLE):
         samplers = ", ".join(name for name, model in MODELS.items() if can(model, SAMPLE))
         raise ConfigError(f"{args.run} holds a {type(estimator).__name__}, which does not sample; train one of: {samplers}")
-    samples = estimator.sample(args.n, random_state=args.seed)
+    if args.label is not None and not can(estimator, CONDITION):
+        conditional = ", ".join(name for name, model in MODELS.items() if can(model, CONDITION))
+        raise ConfigError(f"--label is for conditional models ({conditional}); {args.run} holds a "
+                          f"{type(estimator).__name__}, which samples without a class")
+    label = {"y": args.label} if args.label is not None else {}
+    samples = estimator.sample(args.n, **label, random_state=args.seed)
     out = Path(args.out)
     if out.suffix == ".npy":
         buffer = io.BytesIO()

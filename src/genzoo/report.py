@@ -23,6 +23,7 @@ from .engine.runs import FIGURES, read_config, read_metrics
 from .errors import ConfigError
 from .metrics import (
     anomaly_auroc,
+    domain_classifier,
     knn_accuracy,
     linear_probe_accuracy,
     mode_coverage,
@@ -35,7 +36,9 @@ from .metrics import (
 )
 from .models import Estimator, can
 from .models.capabilities import (
+    CLASSIFY,
     CODEBOOK,
+    CONDITION,
     DECODE,
     DENOISE,
     DISCRIMINATE,
@@ -73,6 +76,9 @@ def evaluate(estimator: Estimator, x_test: np.ndarray, y_test: np.ndarray | None
     """
     metrics: dict[str, Any] = {"n": len(x_test)}
     x = as_unit(x_test)
+    if can(estimator, CONDITION) and y_test is None:
+        raise ConfigError(f"a {type(estimator).__name__} is measured with the test labels; this dataset has none")
+    given = {"y": y_test} if can(estimator, CONDITION) else {}  # a conditional model is told each image's class
     if can(estimator, DISCRIMINATE):
         samples = estimator.sample(1000 if estimator.input_shape_ == (2,) else 256)
         metrics["d_test"] = float(estimator.discriminate(x_test).mean())
@@ -82,7 +88,9 @@ def evaluate(estimator: Estimator, x_test: np.ndarray, y_test: np.ndarray | None
             coverage = mode_coverage(samples, toy_modes(name), toy_std(name))
             metrics.update(modes_covered=coverage["modes_covered"], high_quality=coverage["high_quality"])
     if can(estimator, RECONSTRUCT):
-        metrics.update(reconstruction_report(x, estimator.reconstruct(x_test)))
+        metrics.update(reconstruction_report(x, estimator.reconstruct(x_test, **given)))
+    if can(estimator, CLASSIFY) and y_test is not None:
+        metrics["accuracy"] = float((estimator.predict(x_test) == y_test).mean())
     if can(estimator, CODEBOOK):
         metrics.update({f"codebook_{k}": v for k, v in estimator.codebook_usage(x_test).items()})
     if can(estimator, DENOISE):  # corrupt the test images as in training, then denoise
@@ -91,10 +99,10 @@ def evaluate(estimator: Estimator, x_test: np.ndarray, y_test: np.ndarray | None
         metrics["denoised_psnr"] = float(psnr(x, estimator.reconstruct(noisy).reshape(x.shape)).mean())
     if can(estimator, LIKELIHOOD):  # nats per image, on statically binarized test images if trained binarized
         test = binarize(x_test) if estimator.binarize else x_test
-        metrics["elbo"] = estimator.score(test)
+        metrics["elbo"] = estimator.score(test, **given)
         if nll_samples:
             metrics["nll_samples"] = nll_samples
-            metrics["nll_iwae"] = -float(estimator.log_likelihood(test, k=nll_samples).mean())
+            metrics["nll_iwae"] = -float(estimator.log_likelihood(test, k=nll_samples, **given).mean())
     if normal_classes is not None and can(estimator, SCORE) and y_test is not None:
         test = binarize(x_test) if estimator.binarize else x_test  # as the model saw its training images
         metrics["anomaly_auroc"] = anomaly_auroc(estimator.score_samples(test), np.isin(y_test, normal_classes))
@@ -107,8 +115,12 @@ def evaluate(estimator: Estimator, x_test: np.ndarray, y_test: np.ndarray | None
             metrics["knn_accuracy"] = knn_accuracy(train_codes, y_train[:PROBE_ROWS], codes, y_test)
     if fd_samples and can(estimator, SAMPLE) and len(estimator.input_shape_) == 3 and y_test is not None:
         samples = estimator.sample(fd_samples, random_state=1)
-        metrics.update(sample_quality(samples, data_name, data_dir, reference=x_test))
+        classifier = domain_classifier(data_name, data_dir)
+        metrics.update(sample_quality(samples, data_name, data_dir, reference=x_test, classifier=classifier))
         metrics.update(parzen_estimate(samples, x_test))  # the GAN paper's (weak) estimate
+        if can(estimator, CONDITION):  # samples of class c (in turn) that the domain classifier calls c
+            asked = np.arange(fd_samples) % len(estimator.classes_)
+            metrics["class_accuracy"] = float((classifier.predict(samples) == asked).mean())
     return metrics
 
 
@@ -124,14 +136,23 @@ def draw_figures(estimator: Estimator, run_dir: str | os.PathLike, x_test: np.nd
         paths.append(plots.training_curves(history, out / "training.png", f"{title}: training"))
     images = len(estimator.input_shape_) == 3
     x = as_unit(x_test)
+    given = {"y": y_test} if can(estimator, CONDITION) else {}
     if can(estimator, RECONSTRUCT):
-        paths.append(plots.reconstructions(x, estimator.reconstruct(x_test), out / "reconstructions.png",
+        paths.append(plots.reconstructions(x, estimator.reconstruct(x_test, **given), out / "reconstructions.png",
                                            title=f"{title}: test inputs (top) and reconstructions (bottom)"))
     if can(estimator, DENOISE):
         noisy = estimator.corrupt(x_test[:8], random_state=0).reshape(x[:8].shape)
         paths.append(plots.denoising(noisy, estimator.reconstruct(noisy), x[:8], out / "denoising.png",
                                      title=f"{title}: noisy, denoised, clean (PSNR under each)"))
-    if can(estimator, SAMPLE) and (images or not can(estimator, DISCRIMINATE)):
+    if can(estimator, CONDITION) and images:  # a row per class; then one z per column decoded with every class
+        classes = len(estimator.classes_)
+        paths.append(plots.sample_grid(estimator.sample(10 * classes, y=np.repeat(np.arange(classes), 10)),
+                                       out / "samples.png", columns=10, title=f"{title}: samples, a row per class"))
+        z = np.random.default_rng(0).standard_normal((10, estimator.latent_dim)).astype(np.float32)
+        styles = estimator.inverse_transform(np.tile(z, (classes, 1)), np.repeat(np.arange(classes), 10))
+        paths.append(plots.sample_grid(styles, out / "same-z-every-class.png", columns=10,
+                                       title=f"{title}: one z per column, a class per row"))
+    elif can(estimator, SAMPLE) and (images or not can(estimator, DISCRIMINATE)):
         paths.append(plots.sample_grid(estimator.sample(64), out / "samples.png", title=f"{title}: samples"))
     elif can(estimator, SAMPLE):  # 2-D rows: the data, the samples and D's contours in one panel
         paths.append(plots.toy_panel(x_test, estimator.sample(1000), out / "samples.png", estimator.discriminate,

@@ -5,10 +5,13 @@ from .base import Estimator, NeuralEstimator, load
 from .binary import BinaryAutoencoder, StraightThroughBinarizer
 from .capabilities import can
 from .classifier import EncoderClassifier
+from .cvae import CVAE
 from .denoising import DenoisingAutoencoder
 from .dgen import DiscriminatorGenerator
 from .gan import GAN, GANNet
 from .linear import LinearAutoencoder
+from .m1m2 import M1M2
+from .m2 import M2
 from .pca import PCA
 from .sparse import SparseAutoencoder, kl_sparsity
 from .vae import VAE, VAENet, kl_standard_normal
@@ -26,10 +29,16 @@ MODELS: dict[str, type[Estimator]] = {
     "gan": GAN,
     "dgen": DiscriminatorGenerator,
     "vqvae": VQVAE,
+    "cvae": CVAE,
+    "m2": M2,
+    "m1m2": M1M2,
 }
 
 __all__ = [
+    "CVAE",
     "GAN",
+    "M1M2",
+    "M2",
     "MODELS",
     "PCA",
     "VAE",

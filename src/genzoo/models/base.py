@@ -283,13 +283,14 @@ class NeuralEstimator(Estimator):
         """Hook run after ``module_`` is built, before the engine trains it (e.g. layer-wise pre-training)."""
 
     # -- inference -------------------------------------------------------------------------------
-    def _map(self, fn: Callable[[Tensor], Tensor], data: Tensor) -> np.ndarray:
-        """Apply ``fn`` to validated ``data`` in batches under ``torch.inference_mode``; return a NumPy array."""
+    def _map(self, fn: Callable[..., Tensor], data: Tensor, labels: Tensor | None = None) -> np.ndarray:
+        """Apply ``fn`` to validated ``data`` in batches under ``torch.inference_mode``; return a NumPy array.
+        With ``labels`` ``(N,)``, ``fn`` gets each batch of data and its labels."""
         self.module_.eval()
         outs = []
         with torch.inference_mode():
-            for x in Batches(data, INFERENCE_BATCH, shuffle=False, device=self._device()):
-                outs.append(fn(x).cpu())
+            for batch in Batches(data, INFERENCE_BATCH, shuffle=False, device=self._device(), labels=labels):
+                outs.append((fn(*batch) if labels is not None else fn(batch)).cpu())
         return torch.cat(outs).contiguous().numpy()  # conv outputs may come in the channels-last layout
 
     def _images(self, X: Any, name: str = "X") -> Tensor:

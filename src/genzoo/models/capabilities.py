@@ -15,6 +15,8 @@ DISCRIMINATE = "discriminate"  # discriminate(X) -> D's probability (N,) that ea
 DENOISE = "denoise"  # corrupt(X, random_state) -> noisy images as in training; reconstruct(noisy) denoises
 LIKELIHOOD = "likelihood"  # score(X) is the mean ELBO in nats; log_likelihood(X, k) the IWAE estimate
 NORMAL_PRIOR = "normal-prior"  # codes have the prior N(0, I): a grid of its quantiles covers what sample draws
+CONDITION = "condition"  # fit(X, y) needs labels; sample(n, y) draws class y; the methods above take y too
+CLASSIFY = "classify"  # predict(X) -> classes (N,); predict_proba(X) -> (N, n_classes); fit(X, y) takes -1 = unlabelled
 CODEBOOK = "codebook"  # codebook_usage(X) -> {"perplexity", "dead_codes"}: a discrete code's use of its entries
 SCORE = "score"  # score_samples(X) -> (N,), higher = more typical of the training data (anomaly detection)
 
@@ -29,6 +31,8 @@ METHODS: dict[str, tuple[str, ...]] = {
     NORMAL_PRIOR: ("sample",),
     SCORE: ("score_samples",),
     CODEBOOK: ("codebook_usage",),
+    CONDITION: ("sample", "reconstruct"),
+    CLASSIFY: ("predict", "predict_proba"),
 }
 
 

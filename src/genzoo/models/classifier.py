@@ -94,20 +94,24 @@ class EncoderClassifier(Classifier):
         if self.encoder is None:
             raise ConfigError("EncoderClassifier needs encoder=: a fitted autoencoder or the path of its run folder")
 
-    def _encoder_net(self) -> nn.Module:
-        """A copy of the encoder module (weights as trained, or random when restoring from a config)."""
-        enc = self.encoder
-        if isinstance(enc, (str, os.PathLike)):
-            enc = load(enc)
-        elif isinstance(enc, dict):  # a saved classifier's config: rebuild the architecture, weights follow
-            enc = Estimator.from_config(enc)
-            enc.module_ = enc._build(tuple(self.encoder["fitted"]["input_shape"]))
-        if not hasattr(enc, "module_") or not hasattr(enc.module_, "encoder"):
-            raise ConfigError(f"encoder={type(enc).__name__} is not a fitted autoencoder (fit it first)")
-        return copy.deepcopy(enc.module_.encoder).cpu()
-
     def _build(self, input_shape: tuple[int, ...]) -> nn.Module:
-        encoder = self._encoder_net()
+        encoder = encoder_copy(self.encoder)
         with torch.no_grad():
             width = encoder(torch.zeros(1, *input_shape)).shape[1]
         return nn.Sequential(encoder, nn.Linear(width, len(self.classes_)))
+
+
+def encoder_copy(spec: Any, name: str = "encoder", kind: type[Estimator] | None = None) -> nn.Module:
+    """A copy of the encoder module of ``spec``: a fitted model with ``module_.encoder``, the path of its run folder,
+    or its saved config (a dict: the architecture is rebuilt with random weights; the caller's weights follow).
+    ``kind``: the model class ``spec`` must be."""
+    model = spec
+    if isinstance(spec, (str, os.PathLike)):
+        model = load(spec)
+    elif isinstance(spec, dict):  # a saved model's config: rebuild the architecture, weights follow
+        model = Estimator.from_config(spec)
+        model.module_ = model._build(tuple(spec["fitted"]["input_shape"]))
+    wanted = kind.__name__ if kind else "autoencoder"
+    if (kind is not None and not isinstance(model, kind)) or not hasattr(getattr(model, "module_", None), "encoder"):
+        raise ConfigError(f"{name}={type(model).__name__} is not a fitted {wanted} (fit it first)")
+    return copy.deepcopy(model.module_.encoder).cpu()

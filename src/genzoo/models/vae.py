@@ -49,21 +49,31 @@ class VAENet(nn.Module):
     """encoder ``(N, *shape)`` -> (μ, log σ²) ``(N, latent_dim)`` each; decoder ``(N, latent_dim)`` -> ``(N, *shape)``.
 
     The decoder gives Bernoulli logits, or the Gaussian mean; ``log_sigma`` is the Gaussian's learned
-    log standard deviation (one value, or one per pixel) when it is learned.
+    log standard deviation (one value, or one per pixel) when it is learned. A condition ``c`` ``(N, C)`` (a one-hot
+    label, for the conditional VAE) is joined to the encoder's input (as C constant channels for a ``conv`` encoder,
+    or C more features for an MLP) and to the decoder's z.
     """
 
-    def __init__(self, encoder: nn.Module, decoder: nn.Module, log_sigma: Tensor | None = None) -> None:
+    def __init__(self, encoder: nn.Module, decoder: nn.Module, log_sigma: Tensor | None = None,
+                 conv: bool = False) -> None:
         super().__init__()
-        self.encoder, self.decoder = encoder, decoder
+        self.encoder, self.decoder, self.conv = encoder, decoder, conv
         self.log_sigma = nn.Parameter(log_sigma) if log_sigma is not None else None
 
-    def encode(self, x: Tensor) -> tuple[Tensor, Tensor]:
+    def encode(self, x: Tensor, c: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        if c is not None and self.conv:
+            x = torch.cat([x, c[:, :, None, None].expand(-1, -1, *x.shape[2:])], 1)
+        elif c is not None:
+            x = torch.cat([x.flatten(1), c], 1)
         mu, logvar = self.encoder(x).chunk(2, dim=1)
         return mu, logvar
 
-    def forward(self, x: Tensor) -> Tensor:
+    def decode(self, z: Tensor, c: Tensor | None = None) -> Tensor:
+        return self.decoder(z if c is None else torch.cat([z, c], 1))
+
+    def forward(self, x: Tensor, c: Tensor | None = None) -> Tensor:
         """The decoder's output at the posterior mean."""
-        return self.decoder(self.encode(x)[0])
+        return self.decode(self.encode(x, c)[0], c)
 
 
 class VAE(Transformer, NeuralEstimator):
@@ -137,19 +147,24 @@ class VAE(Transformer, NeuralEstimator):
             raise ConfigError("learn_sigma needs likelihood='gaussian'")
 
     def _build(self, input_shape: tuple[int, ...]) -> VAENet:
+        return self._vae_net(input_shape)
+
+    def _vae_net(self, input_shape: tuple[int, ...], n_classes: int = 0) -> VAENet:
+        """The nets; with ``n_classes``, for a one-hot condition of that many classes joined to x and to z."""
         d = self.latent_dim
-        if self.arch == "conv":
-            encoder, decoder = StridedConvEncoder(input_shape, 2 * d), TransposedConvDecoder(d, input_shape)
-        elif self.arch == "infogan":
-            encoder, decoder = InfoGANEncoder(input_shape, 2 * d), InfoGANDecoder(d, input_shape)
+        if self.arch == "mlp":
+            encoder = MLPEncoder((math.prod(input_shape) + n_classes,), self.hidden, 2 * d, self.activation)
+            decoder = MLPDecoder(d + n_classes, list(reversed(self.hidden)), input_shape, self.activation)
         else:
-            encoder = MLPEncoder(input_shape, self.hidden, 2 * d, self.activation)
-            decoder = MLPDecoder(d, list(reversed(self.hidden)), input_shape, self.activation)
+            conv = {"conv": (StridedConvEncoder, TransposedConvDecoder), "infogan": (InfoGANEncoder, InfoGANDecoder)}
+            enc, dec = conv[self.arch]
+            encoder = enc((input_shape[0] + n_classes, *input_shape[1:]), 2 * d)
+            decoder = dec(d + n_classes, input_shape)
         log_sigma = None
         if self.learn_sigma:
             shape = (1,) if self.learn_sigma == "global" else tuple(input_shape)
             log_sigma = torch.full(shape, math.log(self.sigma))
-        return VAENet(encoder, decoder, log_sigma)
+        return VAENet(encoder, decoder, log_sigma, conv=self.arch != "mlp")
 
     # -- the model's densities -------------------------------------------------------------------
     def _nll(self, out: Tensor, x: Tensor) -> Tensor:
@@ -165,44 +180,53 @@ class VAE(Transformer, NeuralEstimator):
         """E[x|z] from decoder output: sigmoid of Bernoulli logits, or the Gaussian mean clipped to [0, 1]."""
         return out.sigmoid() if self.likelihood == "bernoulli" else out.clamp(0.0, 1.0)
 
-    def _posterior(self, x: Tensor, k: int, generator: torch.Generator) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-        """μ, log σ² ``(B, D)``, ε and z = μ + σ⊙ε ``(k, B, D)``: k reparameterised samples of q(z|x)."""
-        mu, logvar = self.module_.encode(x)
+    def _posterior(self, x: Tensor, k: int, generator: torch.Generator,
+                   c: Tensor | None = None) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        """μ, log σ² ``(B, D)``, ε and z = μ + σ⊙ε ``(k, B, D)``: k reparameterised samples of q(z|x) (or q(z|x, c))."""
+        mu, logvar = self.module_.encode(x, c)
         eps = torch.randn((k, *mu.shape), generator=generator, device=mu.device)
         return mu, logvar, eps, mu + torch.exp(0.5 * logvar) * eps
 
-    def _log_px(self, x: Tensor, z: Tensor) -> Tensor:
-        """log p(x|z) ``(k, B)`` for samples z ``(k, B, D)`` of each image of x ``(B, ...)``."""
+    def _log_px(self, x: Tensor, z: Tensor, c: Tensor | None = None) -> Tensor:
+        """log p(x|z) (or log p(x|z, c)) ``(k, B)`` for samples z ``(k, B, D)`` of each image of x ``(B, ...)``."""
         k = len(z)
-        return -self._nll(self.module_.decoder(z.flatten(0, 1)), x.expand(k, *x.shape).flatten(0, 1)).view(k, len(x))
+        c = None if c is None else c.expand(k, *c.shape).flatten(0, 1)
+        out = self.module_.decode(z.flatten(0, 1), c)
+        return -self._nll(out, x.expand(k, *x.shape).flatten(0, 1)).view(k, len(x))
 
-    def _terms(self, x: Tensor, generator: torch.Generator, k: int = 1) -> tuple[Tensor, Tensor]:
+    def _terms(self, x: Tensor, generator: torch.Generator, k: int = 1,
+               c: Tensor | None = None) -> tuple[Tensor, Tensor]:
         """Per-image (−log p(x|z) averaged over ``k`` reparameterised samples, KL), each ``(B,)``."""
-        mu, logvar, _, z = self._posterior(x, k, generator)
-        return -self._log_px(x, z).mean(0), kl_standard_normal(mu, logvar)
+        mu, logvar, _, z = self._posterior(x, k, generator, c)
+        return -self._log_px(x, z, c).mean(0), kl_standard_normal(mu, logvar)
 
-    def _log_weights(self, x: Tensor, k: int, generator: torch.Generator) -> tuple[Tensor, Tensor]:
+    def _log_weights(self, x: Tensor, k: int, generator: torch.Generator,
+                     c: Tensor | None = None) -> tuple[Tensor, Tensor]:
         """For k samples z_i ~ q(z|x): (log p(x|z_i), log p(z_i) − log q(z_i|x)), each ``(k, B)``."""
-        _, logvar, eps, z = self._posterior(x, k, generator)
-        log_px = self._log_px(x, z)
+        _, logvar, eps, z = self._posterior(x, k, generator, c)
+        log_px = self._log_px(x, z, c)
         log_pz = -0.5 * (z.square() + LOG_2PI).sum(-1)
         log_qz = -0.5 * (eps.square() + LOG_2PI + logvar).sum(-1)
         return log_px, log_pz - log_qz
 
-    def _losses(self, x: Tensor, generator: torch.Generator, beta: float | None = None) -> dict[str, Tensor]:
+    def _losses(self, x: Tensor, generator: torch.Generator, beta: float | None = None,
+                c: Tensor | None = None) -> dict[str, Tensor]:
         """The training loss per image in nats (``loss``), with the KL weight ``beta`` (default: ``self.beta``)."""
         beta = self.beta if beta is None else beta
         if self.objective == "iwae":
-            log_px, log_ratio = self._log_weights(x, self.k, generator)
+            log_px, log_ratio = self._log_weights(x, self.k, generator, c)
             bound = torch.logsumexp(log_px + beta * log_ratio, dim=0) - math.log(self.k)
             return {"loss": -bound.mean(), "recon": -log_px.mean(), "kl": -log_ratio.mean()}
-        nll, kl = self._terms(x, generator, self.k)
+        nll, kl = self._terms(x, generator, self.k, c)
         recon, kl = nll.mean(), kl.mean()
         return {"loss": recon + beta * kl, "recon": recon, "kl": kl}
 
+    def _kl_weight(self, progress: Progress) -> float:
+        """The KL term's weight: during the warm-up, ``beta`` × the share of it completed."""
+        return self.beta * min(1.0, progress.epoch / self.kl_warmup) if self.kl_warmup else self.beta
+
     def train_step(self, x: Tensor, generator: torch.Generator, progress: Progress) -> list[Update]:
-        """One update; during the KL warm-up the KL term's weight is ``beta`` × the share of it completed."""
-        beta = self.beta * min(1.0, progress.epoch / self.kl_warmup) if self.kl_warmup else self.beta
+        beta = self._kl_weight(progress)
         return [Update("main", lambda: self._losses(x, generator, beta))]
 
     def _lr_schedule(self) -> Schedule | None:
@@ -252,10 +276,10 @@ class VAE(Transformer, NeuralEstimator):
         gen = self._generator(random_state)
         return self._map(lambda x: self._iwae(x, k, gen), data)
 
-    def _iwae(self, x: Tensor, k: int, gen: torch.Generator) -> Tensor:
+    def _iwae(self, x: Tensor, k: int, gen: torch.Generator, c: Tensor | None = None) -> Tensor:
         chunk = max(1, IWAE_ROWS // len(x))
         parts = []
         for start in range(0, k, chunk):
-            log_px, log_ratio = self._log_weights(x, min(chunk, k - start), gen)
+            log_px, log_ratio = self._log_weights(x, min(chunk, k - start), gen, c)
             parts.append(torch.logsumexp(log_px + log_ratio, dim=0))
         return torch.logsumexp(torch.stack(parts), dim=0) - math.log(k)
