@@ -235,7 +235,7 @@ def cmd_train(args) -> int:
         distributed.leave()
         if worker:
             distributed.exit_worker()
-    summary = evaluate(estimator, x_test, y_test if args.classes else None, data_name=args.data,
+    summary = evaluate(estimator, x_test, y_test if args.classes or learns_labels else None, data_name=args.data,
                        normal_classes=args.classes)
     draw_figures(estimator, args.out, x_test, y_test, f"{args.model} on {args.data}")
     print(f"trained {args.model} on {args.data} ({len(x_train)} images) in {seconds:.1f} s -> {args.out}")

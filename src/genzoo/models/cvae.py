@@ -25,6 +25,10 @@ from .vae import VAE, VAENet
 class CVAE(VAE):
     """A conditional VAE; every parameter is :class:`VAE`'s, plus ``n_classes`` (default: the largest label + 1).
 
+    The defaults differ from the VAE's in the nets, chosen by measurement (``benchmarks/cvae.py``): 784-512-256-4.
+    A small z leaves the class to the label: with the VAE's 784-400-20, 64% of MNIST samples have the class asked for
+    (the code carries the class too, and the decoder half ignores the label); with 4 numbers, 98%.
+
     ``fit(X, y)`` needs the labels. ``sample(n, y)`` decodes z ~ N(0, I) with class ``y`` (an int for all, or one per
     sample; default: the classes in turn). ``transform(X, y)``, ``inverse_transform(Z, y)``, ``reconstruct(X, y)``,
     ``score(X, y)`` (the mean conditional ELBO, nats) and ``log_likelihood(X, y, k)`` (the IWAE bound on
@@ -36,8 +40,8 @@ class CVAE(VAE):
     def __init__(
         self,
         n_classes: int | None = None,
-        hidden: Sequence[int] = (400,),
-        latent_dim: int = 20,
+        hidden: Sequence[int] = (512, 256),
+        latent_dim: int = 4,
         arch: str = "mlp",
         activation: str = "relu",
         likelihood: str = "bernoulli",

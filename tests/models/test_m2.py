@@ -1,0 +1,97 @@
+"""The semi-supervised VAE (M2) and M1+M2: the unlabelled bound against its definition, learning from few labels on
+digits (beating logistic regression on the same labelled pixels), the label subset, the CLI and resume."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from sklearn.linear_model import LogisticRegression
+
+from genzoo import M1M2, M2, VAE, ConfigError, load
+from genzoo.cli import main
+from genzoo.models.labels import labelled_subset
+
+
+@pytest.fixture(scope="module")
+def few_labels(digits):
+    (_, y), _ = digits
+    return labelled_subset(y, 50, 0)
+
+
+def test_the_unlabelled_bound_is_the_expected_labelled_bound_minus_the_entropy(digits):
+    """U(x) = Σ_y q(y|x) L(x, y) − H(q(y|x)), with L(x, y) the labelled loss of every class for the same z noise."""
+    (x, y), (xt, _) = digits
+    m2 = M2(hidden=(32,), latent_dim=4, epochs=2).fit(x, y)
+    batch = torch.from_numpy(xt[:7] / np.float32(255))
+    with torch.no_grad():
+        u, logits = m2._unlabelled_loss(batch, torch.Generator().manual_seed(5))
+        every = torch.arange(10).repeat_interleave(7)  # class-major, as U draws its noise
+        per_class = m2._labelled_loss(batch.repeat(10, 1, 1, 1), every, torch.Generator().manual_seed(5))
+    q = logits.softmax(1).double().numpy()
+    losses = per_class.double().numpy().reshape(10, 7).T  # (image, class)
+    entropy = -(q * np.log(q)).sum(1)
+    np.testing.assert_allclose(u.numpy(), (q * losses).sum(1) - entropy, rtol=1e-5)
+    assert np.ptp(losses, axis=1).min() > 1  # the classes' bounds differ: a mix-up of rows would show
+
+
+def test_m2_with_few_labels_beats_logistic_regression_on_the_labelled_pixels(digits, few_labels):
+    (x, y), (xt, yt) = digits
+    kept = few_labels >= 0
+    assert kept.sum() == 50 and set(np.bincount(y[kept])) == {5}  # class-balanced
+    baseline = LogisticRegression(max_iter=5000).fit(x[kept].reshape(50, -1) / 255.0, y[kept])
+    baseline_accuracy = baseline.score(xt.reshape(len(xt), -1) / 255.0, yt)
+    m2 = M2(hidden=(256,), latent_dim=16, epochs=100).fit(x, few_labels)
+    assert m2.n_labelled_ == 50
+    assert m2.score(xt, yt) > baseline_accuracy + 0.02, (m2.score(xt, yt), baseline_accuracy)
+    proba = m2.predict_proba(xt[:20])
+    np.testing.assert_allclose(proba.sum(1), 1, rtol=1e-5)
+    np.testing.assert_array_equal(m2.predict(xt[:20]), proba.argmax(1))
+    assert m2.sample(3, y=4).shape == (3, 1, 8, 8)
+
+
+def test_m1_m2_classifies_images_through_a_copy_of_m1(digits, few_labels, tmp_path):
+    (x, _), (xt, yt) = digits
+    m1 = VAE(hidden=(128,), latent_dim=16, epochs=60).fit(x)
+    model = M1M2(m1=m1, hidden=(128,), latent_dim=8, epochs=60).fit(x, few_labels, run_dir=tmp_path / "m1m2")
+    assert model.score(xt, yt) > 0.8
+    np.testing.assert_array_equal(load(tmp_path / "m1m2").predict_proba(xt), model.predict_proba(xt))
+    for p in m1.module_.parameters():  # M1 itself is untouched
+        p.data.zero_()
+    np.testing.assert_array_equal(model.predict(xt), load(tmp_path / "m1m2").predict(xt))
+    with pytest.raises(ConfigError, match="M1M2 needs m1="):
+        M1M2().fit(x, few_labels)
+
+
+def test_labels_and_their_errors(digits):
+    (x, y), _ = digits
+    a, b, c = labelled_subset(y, 23, 0), labelled_subset(y, 23, 0), labelled_subset(y, 23, 1)
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c) and (a >= 0).sum() == 23 and sorted(np.bincount(a[a >= 0])) == [2] * 7 + [3] * 3
+    for n in (5, len(y) + 1):
+        with pytest.raises(ConfigError, match=f"--labels {n}: choose from 10"):
+            labelled_subset(y, n)
+    for bad, match in ((np.full(len(y), -1), "no labelled row"), (y - 2, "label -2: labels are 0, 1, ...; -1 marks"),
+                       (y[:10], "one label per image")):
+        with pytest.raises(ConfigError, match=match):
+            M2(epochs=1).fit(x, bad)
+
+
+def test_train_with_labels_from_the_cli_resumes_bit_for_bit_and_reports_accuracy(tmp_path, capsys):
+    args = ["train", "m2", "--quiet", "--labels", "100", "--latent-dim", "4", "--set", "hidden=[32]"]
+    assert main([*args, "--epochs", "3", "--out", str(tmp_path / "straight")]) == 0
+    assert main([*args, "--epochs", "1", "--out", str(tmp_path / "resumed")]) == 0
+    assert main([*args, "--epochs", "3", "--out", str(tmp_path / "resumed"), "--resume"]) == 0
+    a, b = load(tmp_path / "straight"), load(tmp_path / "resumed")
+    assert a.n_labelled_ == 100
+    for name, value in a.module_.state_dict().items():
+        assert torch.equal(value, b.module_.state_dict()[name]), name
+    assert main(["eval", str(tmp_path / "straight"), "--fd-samples", "0"]) == 0
+    metrics = json.loads((tmp_path / "straight" / "metrics.json").read_text())
+    from genzoo import load_dataset
+
+    xt, yt = load_dataset("digits", "test")
+    assert metrics["accuracy"] == (a.predict(xt) == yt).mean()
+    capsys.readouterr()
+    assert main(["train", "vae", "--labels", "100", "--out", str(tmp_path / "v")]) == 2
+    assert "--labels is for the semi-supervised models (m2, m1m2); vae takes no labels" in capsys.readouterr().err
