@@ -17,14 +17,15 @@ REPO = Path(__file__).resolve().parents[2]  # the source checkout, when genzoo r
 
 
 def commit() -> str:
-    """HEAD's hash, with ``+dirty`` when tracked files differ from it (then the figures are not HEAD's)."""
+    """HEAD's hash, with ``+dirty`` when tracked code differs from it (then the figures are not HEAD's); results files
+    written by an earlier benchmark do not count."""
     def git(*args: str) -> str:
         return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True).stdout.strip()
 
     head = git("rev-parse", "--short=12", "HEAD") if (REPO / ".git").exists() else ""
     if not head:
         return f"genzoo {__version__} (not a git checkout)"
-    dirty = git("status", "--porcelain", "--untracked-files=no", "--", "src", "benchmarks")
+    dirty = git("status", "--porcelain", "--untracked-files=no", "--", "src", "benchmarks", ":!benchmarks/results")
     return head + ("+dirty" if dirty else "")
 
 

@@ -91,3 +91,13 @@ def test_train_sample_by_label_report_and_resume_from_the_cli(digits, tmp_path, 
     capsys.readouterr()
     assert main(["sample", str(tmp_path / "vae"), "--label", "3", "--out", str(tmp_path / "v.png")]) == 2
     assert "--label is for conditional models (cvae, m2); " in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("arch", ["conv", "infogan"])
+def test_conv_nets_take_the_label_as_channels(arch, digits, tmp_path):
+    (x, y), (xt, yt) = digits
+    cvae = CVAE(arch=arch, latent_dim=2, epochs=2).fit(x, y, run_dir=tmp_path / arch)
+    first = cvae.module_.encoder.net[0]
+    assert first.in_channels == 1 + 10  # the image's channel and one per class
+    np.testing.assert_array_equal(load(tmp_path / arch).reconstruct(xt[:9], yt[:9]), cvae.reconstruct(xt[:9], yt[:9]))
+    assert cvae.sample(3, y=1).shape == (3, 1, 8, 8)

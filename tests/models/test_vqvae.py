@@ -100,3 +100,11 @@ def test_trains_from_the_cli_and_resumes_bit_for_bit(digits, tmp_path):
     assert main(["eval", str(tmp_path / "straight"), "--fd-samples", "0"]) == 0
     metrics = __import__("json").loads((tmp_path / "straight" / "metrics.json").read_text())
     assert 1 < metrics["codebook_perplexity"] <= 32 and "mse" in metrics
+
+
+def test_the_conv_nets_train_save_and_load(digits, tmp_path):
+    """arch="conv": seed 004's nets around the quantizer (8×8 digits pool to 1×1)."""
+    (x, _), (xt, _) = digits
+    vq = VQVAE(arch="conv", n_codes=4, codebook_size=16, code_dim=4, epochs=2).fit(x, run_dir=tmp_path / "vq")
+    assert vq.reconstruct(xt[:5]).shape == (5, 1, 8, 8) and vq.transform(xt[:5]).shape == (5, 4)
+    np.testing.assert_array_equal(load(tmp_path / "vq").transform(xt), vq.transform(xt))
