@@ -95,3 +95,17 @@ def test_train_with_labels_from_the_cli_resumes_bit_for_bit_and_reports_accuracy
     capsys.readouterr()
     assert main(["train", "vae", "--labels", "100", "--out", str(tmp_path / "v")]) == 2
     assert "--labels is for the semi-supervised models (m2, m1m2); vae takes no labels" in capsys.readouterr().err
+
+
+def test_m1_m2_from_the_cli_on_an_m1_run_folder(tmp_path):
+    """The README's commands: a VAE run, then M1+M2 naming its folder; the saved M1+M2 loads and classifies."""
+    m1 = ["train", "vae", "--quiet", "--latent-dim", "8", "--set", "hidden=[64]", "--epochs", "5"]
+    assert main([*m1, "--out", str(tmp_path / "m1")]) == 0
+    assert main(["train", "m1m2", "--quiet", "--labels", "50", "--set", f"m1={tmp_path / 'm1'}", "--latent-dim", "4",
+                 "--set", "hidden=[64]", "--epochs", "3", "--out", str(tmp_path / "m1m2")]) == 0
+    assert main(["eval", str(tmp_path / "m1m2")]) == 0
+    from genzoo import load_dataset
+
+    xt, yt = load_dataset("digits", "test")
+    model = load(tmp_path / "m1m2")
+    assert json.loads((tmp_path / "m1m2" / "metrics.json").read_text())["accuracy"] == (model.predict(xt) == yt).mean()

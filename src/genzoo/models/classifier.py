@@ -107,7 +107,8 @@ def encoder_copy(spec: Any, name: str = "encoder", kind: type[Estimator] | None 
     ``kind``: the model class ``spec`` must be."""
     model = spec
     if isinstance(spec, (str, os.PathLike)):
-        model = load(spec)
+        with torch.device("cpu"):  # real weights even while the caller sizes its own net on the meta device
+            model = load(spec)
     elif isinstance(spec, dict):  # a saved model's config: rebuild the architecture, weights follow
         model = Estimator.from_config(spec)
         model.module_ = model._build(tuple(spec["fitted"]["input_shape"]))
