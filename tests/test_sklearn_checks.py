@@ -10,6 +10,7 @@ from genzoo import (
     GAN,
     PCA,
     VAE,
+    VQVAE,
     Autoencoder,
     BinaryAutoencoder,
     ConfigError,
@@ -31,6 +32,7 @@ ESTIMATORS = [
     LinearAutoencoder(latent_dim=2, **SMALL),
     GAN(hidden=(8,), noise_dim=2, **SMALL),
     DiscriminatorGenerator(hidden=(8,), **SMALL),
+    VQVAE(n_codes=2, codebook_size=8, code_dim=2, hidden=(8,), loss="mse", **SMALL),
     Autoencoder(hidden=(8,), latent_dim=2, **SMALL),  # loss="bce": images in [0, 1] only
     VAE(hidden=(8,), latent_dim=2, **SMALL),
 ]

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from sklearn.utils import Tags
 from torch import Tensor, nn
 
 from ..errors import ConfigError
@@ -135,6 +136,11 @@ class VQVAE(Transformer, NeuralEstimator):
 
     capabilities = frozenset({RECONSTRUCT, SCORE, CODEBOOK})
     code_size_param = "n_codes"
+
+    def __sklearn_tags__(self) -> Tags:
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = []  # transform gives int64 indices, whatever the input
+        return tags
 
     def __init__(
         self,
