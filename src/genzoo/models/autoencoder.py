@@ -56,7 +56,34 @@ def build_autoencoder_net(input_shape: Sequence[int], arch: str, hidden: Sequenc
     return AutoencoderNet(encoder, decoder, quantizer)
 
 
-class Autoencoder(Transformer, NeuralEstimator):
+class ReconstructionScoring:
+    """What every autoencoder-like model with a ``loss`` (``bce`` or ``mse``) and a ``module_(x)`` that gives the
+    decoder's raw output shares: reconstructions, the accepted input range, and scores by reconstruction loss."""
+
+    def reconstruct(self, X: Any) -> np.ndarray:
+        """``inverse_transform(transform(X))`` in one pass: reconstructions ``(N, *input_shape)`` in [0, 1]."""
+        data = self._images(X)
+        return self._map(lambda x: self._squash(self.module_(x)), data)
+
+    def _squash(self, out: Tensor) -> Tensor:
+        """The decoder's raw output as data: sigmoid for ``loss="bce"``, unchanged for ``mse``."""
+        return out.sigmoid() if self.loss == "bce" else out
+
+    def _unit_range(self) -> bool:
+        return self.loss == "bce"
+
+    def score_samples(self, X: Any) -> np.ndarray:
+        """Minus each image's reconstruction loss ``(N,)`` (nats for ``bce``, squared error for ``mse``): higher means
+        more typical of the training data, scikit-learn's convention for outlier scores."""
+        data = self._images(X)
+        return self._map(lambda x: -reconstruction_loss(self.module_(x), x, self.loss), data)
+
+    def score(self, X: Any, y: Any = None) -> float:
+        """Minus the mean reconstruction loss per image (higher is better, as scikit-learn expects)."""
+        return float(self.score_samples(X).mean())
+
+
+class Autoencoder(ReconstructionScoring, Transformer, NeuralEstimator):
     """A deterministic autoencoder, fully connected or convolutional, as a scikit-learn transformer.
 
     With the defaults it is the one-hidden-layer autoencoder of the notes, z = Wx+b, x' = σ(W'z+b'), trained
@@ -169,25 +196,3 @@ class Autoencoder(Transformer, NeuralEstimator):
         """Decoded images ``(N, *input_shape)`` in [0, 1] from codes ``Z`` ``(N, latent_dim)``."""
         self._check_fitted()
         return self._map(lambda z: self._squash(self.module_.decoder(z)), as_codes(Z, self.module_.encoder.out_dim))
-
-    def reconstruct(self, X: Any) -> np.ndarray:
-        """``inverse_transform(transform(X))`` in one pass: reconstructions ``(N, *input_shape)`` in [0, 1]."""
-        data = self._images(X)
-        return self._map(lambda x: self._squash(self.module_(x)), data)
-
-    def _squash(self, out: Tensor) -> Tensor:
-        """The decoder's raw output as data: sigmoid for ``loss="bce"``, unchanged for ``mse``."""
-        return out.sigmoid() if self.loss == "bce" else out
-
-    def _unit_range(self) -> bool:
-        return self.loss == "bce"
-
-    def score_samples(self, X: Any) -> np.ndarray:
-        """Minus each image's reconstruction loss ``(N,)`` (nats for ``bce``, squared error for ``mse``): higher means
-        more typical of the training data, scikit-learn's convention for outlier scores."""
-        data = self._images(X)
-        return self._map(lambda x: -reconstruction_loss(self.module_(x), x, self.loss), data)
-
-    def score(self, X: Any, y: Any = None) -> float:
-        """Minus the mean reconstruction loss per image (higher is better, as scikit-learn expects)."""
-        return float(self.score_samples(X).mean())

@@ -25,6 +25,7 @@ from torch import Tensor, nn
 from ..errors import ConfigError
 from ..nets import ACTIVATIONS, ConvDecoder, ConvEncoder, MLPDecoder, MLPEncoder
 from ..validation import check_choice, check_float, check_int, check_sizes
+from .autoencoder import ReconstructionScoring
 from .base import NeuralEstimator, Transformer, store_params
 from .capabilities import CODEBOOK, RECONSTRUCT, SCORE
 from .losses import RECONSTRUCTION_LOSSES, reconstruction_loss
@@ -117,7 +118,7 @@ class VQVAENet(nn.Module):
         return self.decode(self.quantizer(self.codes(x))[0])
 
 
-class VQVAE(Transformer, NeuralEstimator):
+class VQVAE(ReconstructionScoring, Transformer, NeuralEstimator):
     """A VQ-VAE: each image becomes ``n_codes`` indices into a codebook of ``codebook_size`` vectors, which is
     n_codes·log2(codebook_size) bits (16 codes of 256: 128 bits).
 
@@ -191,9 +192,6 @@ class VQVAE(Transformer, NeuralEstimator):
         quantizer = VectorQuantizer(self.codebook_size, self.code_dim, self.codebook == "ema", self.decay)
         return VQVAENet(encoder, quantizer, decoder, self.n_codes)
 
-    def _unit_range(self) -> bool:
-        return self.loss == "bce"
-
     def _losses(self, x: Tensor, generator: torch.Generator) -> dict[str, Tensor]:
         """Reconstruction + codebook + β·commitment, per image (squared distances summed over the M·d entries)."""
         net = self.module_
@@ -226,24 +224,9 @@ class VQVAE(Transformer, NeuralEstimator):
         entries = self.module_.quantizer.codebook.detach().cpu()[torch.from_numpy(index.astype(np.int64))]
         return self._map(lambda e: self._squash(self.module_.decode(e)), entries)
 
-    def reconstruct(self, X: Any) -> np.ndarray:
-        data = self._images(X)
-        return self._map(lambda x: self._squash(self.module_(x)), data)
-
-    def _squash(self, out: Tensor) -> Tensor:
-        return out.sigmoid() if self.loss == "bce" else out
-
     def codebook_usage(self, X: Any) -> dict[str, float]:
         """On images ``X``: the perplexity of the codes chosen (entries in effective use) and how many of the
         ``codebook_size`` entries no code chose (``dead_codes``)."""
         index = torch.from_numpy(self.transform(X))
         used = torch.bincount(index.reshape(-1), minlength=self.codebook_size) > 0
         return {"perplexity": float(perplexity(index, self.codebook_size)), "dead_codes": int((~used).sum())}
-
-    def score_samples(self, X: Any) -> np.ndarray:
-        """Minus each image's reconstruction loss ``(N,)``: higher means more typical of the training data."""
-        data = self._images(X)
-        return self._map(lambda x: -reconstruction_loss(self.module_(x), x, self.loss), data)
-
-    def score(self, X: Any, y: Any = None) -> float:
-        return float(self.score_samples(X).mean())
