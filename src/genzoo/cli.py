@@ -24,10 +24,11 @@ from .data import dataset_info, load_dataset, select_classes
 from .engine import distributed, read_config
 from .errors import ConfigError, GenzooError
 from .models import GAN, MODELS, PCA, VAE, Autoencoder, Estimator, NeuralEstimator, can, load
-from .models.capabilities import CLASSIFY, CONDITION, LIKELIHOOD, SAMPLE, SCORE
+from .models.capabilities import CATEGORIES, CLASSIFY, CONDITION, LIKELIHOOD, SAMPLE, SCORE
 from .models.labels import labelled_subset
 from .report import (
     compare_rows,
+    d_label,
     draw_figures,
     evaluate,
     format_cell,
@@ -235,7 +236,8 @@ def cmd_train(args) -> int:
         distributed.leave()
         if worker:
             distributed.exit_worker()
-    summary = evaluate(estimator, x_test, y_test if args.classes or learns_labels else None, data_name=args.data,
+    with_labels = args.classes or learns_labels or can(estimator, CATEGORIES)
+    summary = evaluate(estimator, x_test, y_test if with_labels else None, data_name=args.data,
                        normal_classes=args.classes)
     draw_figures(estimator, args.out, x_test, y_test, f"{args.model} on {args.data}")
     print(f"trained {args.model} on {args.data} ({len(x_train)} images) in {seconds:.1f} s -> {args.out}")
@@ -343,7 +345,7 @@ def cmd_sample(args) -> int:
         if estimator.input_shape_ == (2,):
             data = (read_config(args.run).get("data") or {}).get("name")
             x = load_dataset(data, "test", args.data_dir)[0] if data else samples[:0]
-            plots.toy_panel(x, samples, out, getattr(estimator, "discriminate", None), title)
+            plots.toy_panel(x, samples, out, getattr(estimator, "discriminate", None), title, d_label(estimator))
         else:
             plots.sample_grid(samples, out, title=title)
     else:

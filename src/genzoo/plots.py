@@ -79,9 +79,11 @@ def sample_grid(images: np.ndarray, path: str | os.PathLike, columns: int = 8, t
 
 
 def toy_panel(data: np.ndarray, samples: np.ndarray, path: str | os.PathLike,
-              discriminate: Callable[[np.ndarray], np.ndarray] | None = None, title: str | None = None) -> Path:
+              discriminate: Callable[[np.ndarray], np.ndarray] | None = None, title: str | None = None,
+              d_label: str = "D(x)") -> Path:
     """2-D data ``(N, 2)`` and model samples ``(M, 2)`` as scatter plots, over D's contours when given
-    ``discriminate`` (rows ``(K, 2)`` -> probabilities ``(K,)``), as a PNG."""
+    ``discriminate`` (rows ``(K, 2)`` -> D's output ``(K,)``: probabilities on 0-1, any other unit on its own
+    range, named by ``d_label``), as a PNG."""
     data, samples = np.asarray(data, np.float32), np.asarray(samples, np.float32)
     both = np.concatenate([data, samples])
     lo, hi = np.percentile(both, 0.5, 0), np.percentile(both, 99.5, 0)
@@ -91,8 +93,10 @@ def toy_panel(data: np.ndarray, samples: np.ndarray, path: str | os.PathLike,
     if discriminate is not None:
         gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], 150), np.linspace(lo[1], hi[1], 150))
         d = discriminate(np.stack([gx.ravel(), gy.ravel()], 1).astype(np.float32)).reshape(gx.shape)
-        contour = ax.contourf(gx, gy, d, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.35)
-        fig.colorbar(contour, ax=ax, fraction=0.046, label="D(x)")
+        probability = d_label == "D(x)"
+        levels = np.linspace(0, 1, 11) if probability else 11
+        contour = ax.contourf(gx, gy, d, levels=levels, cmap="RdBu_r", alpha=0.35)
+        fig.colorbar(contour, ax=ax, fraction=0.046, label=d_label)
     ax.scatter(data[:, 0], data[:, 1], s=3, c="tab:blue", alpha=0.5, label="data")
     ax.scatter(samples[:, 0], samples[:, 1], s=3, c="tab:red", alpha=0.5, label="samples")
     ax.set_xlim(lo[0], hi[0])

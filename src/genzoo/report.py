@@ -23,6 +23,7 @@ from .engine.runs import FIGURES, read_config, read_metrics
 from .errors import ConfigError
 from .metrics import (
     anomaly_auroc,
+    clustering_accuracy,
     domain_classifier,
     knn_accuracy,
     linear_probe_accuracy,
@@ -36,6 +37,7 @@ from .metrics import (
 )
 from .models import Estimator, can
 from .models.capabilities import (
+    CATEGORIES,
     CLASSIFY,
     CODEBOOK,
     CONDITION,
@@ -91,6 +93,8 @@ def evaluate(estimator: Estimator, x_test: np.ndarray, y_test: np.ndarray | None
         metrics.update(reconstruction_report(x, estimator.reconstruct(x_test, **given)))
     if can(estimator, CLASSIFY) and y_test is not None:
         metrics["accuracy"] = float((estimator.predict(x_test) == y_test).mean())
+    if can(estimator, CATEGORIES) and y_test is not None:  # an unsupervised category against the true classes
+        metrics["category_accuracy"] = clustering_accuracy(estimator.predict_category(x_test), y_test)
     if can(estimator, CODEBOOK):
         metrics.update({f"codebook_{k}": v for k, v in estimator.codebook_usage(x_test).items()})
     if can(estimator, DENOISE):  # corrupt the test images as in training, then denoise
@@ -148,15 +152,18 @@ def draw_figures(estimator: Estimator, run_dir: str | os.PathLike, x_test: np.nd
         classes = len(estimator.classes_)
         paths.append(plots.sample_grid(estimator.sample(10 * classes, y=np.repeat(np.arange(classes), 10)),
                                        out / "samples.png", columns=10, title=f"{title}: samples, a row per class"))
-        z = np.random.default_rng(0).standard_normal((10, estimator.latent_dim)).astype(np.float32)
-        styles = estimator.inverse_transform(np.tile(z, (classes, 1)), np.repeat(np.arange(classes), 10))
+        styles = np.concatenate([estimator.sample(10, y=c, random_state=0) for c in range(classes)])  # one z draw
         paths.append(plots.sample_grid(styles, out / "same-z-every-class.png", columns=10,
                                        title=f"{title}: one z per column, a class per row"))
     elif can(estimator, SAMPLE) and (images or not can(estimator, DISCRIMINATE)):
         paths.append(plots.sample_grid(estimator.sample(64), out / "samples.png", title=f"{title}: samples"))
     elif can(estimator, SAMPLE):  # 2-D rows: the data, the samples and D's contours in one panel
         paths.append(plots.toy_panel(x_test, estimator.sample(1000), out / "samples.png", estimator.discriminate,
-                                     f"{title}: data, samples and D"))
+                                     f"{title}: data, samples and D", d_label(estimator)))
+    if can(estimator, CATEGORIES) and images:  # each continuous code swept, a row per category
+        for i in range(estimator.continuous):
+            paths.append(plots.sample_grid(estimator.vary(i), out / f"code-{i}.png", columns=10,
+                                           title=f"{title}: continuous code {i} from -2 to 2, a row per category"))
     if not can(estimator, ENCODE):
         return paths
     codes = estimator.transform(x_test)
@@ -181,6 +188,12 @@ def draw_figures(estimator: Estimator, run_dir: str | os.PathLike, x_test: np.nd
                                      (x[by_codes[0][:, 1:]], by_codes[1][:, 1:]), out / "retrieval.png",
                                      f"{title}: query, 6 neighbours by pixels, then by codes"))
     return paths
+
+
+def d_label(estimator: Estimator) -> str:
+    """What a discriminating model's D gives, for a colour bar: D(x) for a probability, else its unit."""
+    meaning = getattr(estimator, "discriminator_meaning_", "probability")
+    return "D(x)" if meaning == "probability" else f"D's {meaning}"
 
 
 def two_classes(labels: np.ndarray | None) -> tuple[int, int]:

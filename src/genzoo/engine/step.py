@@ -29,11 +29,13 @@ Optimizers = dict[str, torch.optim.Optimizer]
 @dataclass(frozen=True)
 class Update:
     """One optimizer step: ``losses()`` gives 0-d tensors by name; the engine minimises ``losses()[minimise]``
-    with optimizer ``optimizer`` (which steps the module of the same name) and logs them all."""
+    with optimizer ``optimizer`` (which steps the module of the same name) and logs them all; ``after``, if given,
+    then changes the module just stepped (a constraint on its weights, such as WGAN's clipping)."""
 
     optimizer: str
     losses: Callable[[], dict[str, Tensor]]
     minimise: str = "loss"
+    after: Callable[[], None] | None = None  # run under no_grad right after the optimizer's step
 
 
 @dataclass(frozen=True)
@@ -171,6 +173,9 @@ class Stepper:
             snapshot.keep(optimizer)
         self.hooks.begin("optimizer")
         optimizer.step()
+        if update.after is not None:
+            with torch.no_grad():
+                update.after()
         self.hooks.end("optimizer")
         return {k: v.detach() for k, v in losses.items()}
 

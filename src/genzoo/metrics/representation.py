@@ -68,3 +68,18 @@ def retrieval_precision(codes: Any, labels: Any, k: int = 10) -> float:
     y = _labels(labels, len(c), "labels")
     idx, _ = nearest_neighbours(c, c, k, exclude_self=True)
     return float((y[idx] == y[:, None]).mean())
+
+
+def clustering_accuracy(clusters: Any, labels: Any) -> float:
+    """The share of rows whose cluster ``(N,)`` maps to their label ``(N,)`` under the best one-to-one map of
+    clusters to labels (the Hungarian algorithm on the contingency table), as unsupervised clustering is scored."""
+    from scipy.optimize import linear_sum_assignment
+
+    clusters = np.asarray(clusters).astype(np.int64)
+    labels = _labels(labels, len(clusters), "labels").astype(np.int64)
+    if len(clusters) == 0 or clusters.min() < 0 or labels.min() < 0:
+        raise ValueError("clusters and labels must be non-negative integers, at least one row")
+    table = np.zeros((clusters.max() + 1, labels.max() + 1), np.int64)
+    np.add.at(table, (clusters, labels), 1)
+    rows, cols = linear_sum_assignment(table, maximize=True)
+    return float(table[rows, cols].sum() / len(clusters))

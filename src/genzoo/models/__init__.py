@@ -5,10 +5,13 @@ from .base import Estimator, NeuralEstimator, load
 from .binary import BinaryAutoencoder, StraightThroughBinarizer
 from .capabilities import can
 from .classifier import EncoderClassifier
+from .conditional_gan import ACGAN, CGAN, ConditionalGAN
 from .cvae import CVAE
 from .denoising import DenoisingAutoencoder
 from .dgen import DiscriminatorGenerator
 from .gan import GAN, GANNet
+from .gan_family import BEGAN, DRAGAN, EBGAN, LSGAN, WGAN, WGANGP
+from .infogan import InfoGAN
 from .linear import LinearAutoencoder
 from .m1m2 import M1M2
 from .m2 import M2
@@ -27,6 +30,15 @@ MODELS: dict[str, type[Estimator]] = {
     "binary-ae": BinaryAutoencoder,
     "vae": VAE,
     "gan": GAN,
+    "lsgan": LSGAN,
+    "wgan": WGAN,
+    "wgan-gp": WGANGP,
+    "dragan": DRAGAN,
+    "cgan": CGAN,
+    "acgan": ACGAN,
+    "infogan": InfoGAN,
+    "ebgan": EBGAN,
+    "began": BEGAN,
     "dgen": DiscriminatorGenerator,
     "vqvae": VQVAE,
     "cvae": CVAE,
@@ -35,22 +47,32 @@ MODELS: dict[str, type[Estimator]] = {
 }
 
 __all__ = [
+    "ACGAN",
+    "BEGAN",
+    "CGAN",
     "CVAE",
+    "DRAGAN",
+    "EBGAN",
     "GAN",
+    "LSGAN",
     "M1M2",
     "M2",
     "MODELS",
     "PCA",
     "VAE",
     "VQVAE",
+    "WGAN",
+    "WGANGP",
     "Autoencoder",
     "AutoencoderNet",
     "BinaryAutoencoder",
+    "ConditionalGAN",
     "DenoisingAutoencoder",
     "DiscriminatorGenerator",
     "EncoderClassifier",
     "Estimator",
     "GANNet",
+    "InfoGAN",
     "LinearAutoencoder",
     "NeuralEstimator",
     "SparseAutoencoder",

@@ -14,18 +14,52 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..nets import InfoGANEncoder, MLPEncoder
+from ..nets import InfoGANAutoencoder, InfoGANEncoder, MLPDecoder, MLPEncoder
 from ..validation import as_images, check_choice
 
 ARCHS = ("mlp", "conv")
 OUTPUTS = ("auto", "sigmoid", "linear")
 
 
-def build_discriminator(arch: str, input_shape: Sequence[int], hidden: Sequence[int]) -> nn.Module:
-    """``(N, *input_shape)`` -> logits ``(N, 1)``: an MLP (LeakyReLU 0.2) or the infoGAN-like conv discriminator."""
+def build_discriminator(arch: str, input_shape: Sequence[int], hidden: Sequence[int], out_dim: int = 1,
+                        norm: str = "batch") -> nn.Module:
+    """``(N, *input_shape)`` -> ``(N, out_dim)`` (column 0: D's output; any others: an auxiliary head's): an MLP
+    (LeakyReLU 0.2) or the infoGAN-like conv discriminator, with batch or layer ``norm``."""
     if arch == "conv":
-        return InfoGANEncoder(input_shape, 1)
-    return MLPEncoder(input_shape, hidden, 1, "leaky_relu")
+        return InfoGANEncoder(input_shape, out_dim, norm)
+    return MLPEncoder(input_shape, hidden, out_dim, "leaky_relu")
+
+
+class AutoencoderDiscriminator(nn.Module):
+    """EBGAN's and BEGAN's D: an autoencoder whose reconstruction error is the energy, low on real data.
+
+    ``encode``: ``(N, *shape)`` -> codes ``(N, code)``; ``energy(x, codes)`` -> ``(N, 1)``, the mean squared
+    (``mse``) or absolute (``l1``) error per row of the reconstruction (squashed to the data's range);
+    ``forward(x)`` is ``energy(x, encode(x))``. The MLP pair mirrors ``hidden``; ``conv`` is the collections' pair.
+    """
+
+    CODE = 32
+
+    def __init__(self, arch: str, input_shape: Sequence[int], hidden: Sequence[int], output: str, error: str) -> None:
+        super().__init__()
+        if arch == "conv":
+            net = InfoGANAutoencoder(input_shape, self.CODE)
+            self.encoder, self.decoder = net.encoder, net.decoder
+        else:
+            self.encoder = MLPEncoder(input_shape, hidden, self.CODE, "leaky_relu")
+            self.decoder = MLPDecoder(self.CODE, list(reversed(hidden)), input_shape)
+        self.output, self.error = output, error
+
+    def encode(self, x: Tensor) -> Tensor:
+        return self.encoder(x)
+
+    def energy(self, x: Tensor, codes: Tensor) -> Tensor:
+        diff = squash(self.decoder(codes), self.output) - x
+        per_element = diff.square() if self.error == "mse" else diff.abs()
+        return per_element.flatten(1).mean(1, keepdim=True)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.energy(x, self.encode(x))
 
 
 def discriminator_loss(real_logits: Tensor, fake_logits: Tensor) -> Tensor:

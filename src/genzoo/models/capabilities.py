@@ -18,6 +18,7 @@ NORMAL_PRIOR = "normal-prior"  # codes have the prior N(0, I): a grid of its qua
 CONDITION = "condition"  # fit(X, y) needs labels; sample(n, y) draws class y; the methods above take y too
 CLASSIFY = "classify"  # predict(X) -> classes (N,); predict_proba(X) -> (N, n_classes); fit(X, y) takes -1 = unlabelled
 CODEBOOK = "codebook"  # codebook_usage(X) -> {"perplexity", "dead_codes"}: a discrete code's use of its entries
+CATEGORIES = "categories"  # predict_category(X) -> (N,) an unsupervised category; vary(i) -> images along code i
 SCORE = "score"  # score_samples(X) -> (N,), higher = more typical of the training data (anomaly detection)
 
 METHODS: dict[str, tuple[str, ...]] = {
@@ -31,7 +32,8 @@ METHODS: dict[str, tuple[str, ...]] = {
     NORMAL_PRIOR: ("sample",),
     SCORE: ("score_samples",),
     CODEBOOK: ("codebook_usage",),
-    CONDITION: ("sample", "reconstruct"),
+    CONDITION: ("sample",),
+    CATEGORIES: ("predict_category", "vary"),
     CLASSIFY: ("predict", "predict_proba"),
 }
 

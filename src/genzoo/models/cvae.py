@@ -18,11 +18,11 @@ from ..engine.step import Progress, Update
 from ..validation import as_codes, check_int
 from .base import store_params
 from .capabilities import CONDITION, LIKELIHOOD, RECONSTRUCT, SAMPLE
-from .labels import check_labels, fit_labels, one_hot
+from .labels import Conditional
 from .vae import VAE, VAENet
 
 
-class CVAE(VAE):
+class CVAE(Conditional, VAE):
     """A conditional VAE; every parameter is :class:`VAE`'s, plus ``n_classes`` (default: the largest label + 1).
 
     The defaults differ from the VAE's in the nets, chosen by measurement (``benchmarks/cvae.py``): 784-512-256-4.
@@ -67,26 +67,6 @@ class CVAE(VAE):
     def _check_params(self) -> None:
         super()._check_params()
         check_int("n_classes", self.n_classes, 2, allow_none=True)
-
-    # -- labels ----------------------------------------------------------------------------------
-    def _fit_labels(self, y: Any, n: int) -> Tensor:
-        labels, classes = fit_labels(y, n, self.n_classes)
-        self.classes_ = np.arange(classes)
-        return labels
-
-    def _labels(self, y: Any, n: int) -> Tensor:
-        self._check_fitted()
-        return check_labels(y, n, len(self.classes_))
-
-    def _c(self, y: Tensor) -> Tensor:
-        return one_hot(y, len(self.classes_))
-
-    def _fitted_facts(self) -> dict[str, Any]:
-        return {"n_classes": len(self.classes_)}
-
-    def _restore(self, facts: dict[str, Any], tensors: dict[str, Tensor]) -> None:
-        self.classes_ = np.arange(facts["n_classes"])
-        super()._restore(facts, tensors)
 
     # -- the engine's objective ------------------------------------------------------------------
     def _build(self, input_shape: tuple[int, ...]) -> VAENet:

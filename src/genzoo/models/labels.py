@@ -77,3 +77,29 @@ def labelled_subset(y: Any, n: int, random_state: int = 0) -> np.ndarray:
     out = np.full_like(y, UNLABELLED)
     out[kept] = y[kept]
     return out
+
+
+class Conditional:
+    """For estimators that learn from class labels: ``classes_`` fitted from ``y`` (``n_classes``, or the largest
+    label + 1), labels checked against it at inference, one-hot conditions, and ``n_classes`` saved and restored."""
+
+    n_classes: int | None
+
+    def _fit_labels(self, y: Any, n: int) -> Tensor:
+        labels, classes = fit_labels(y, n, self.n_classes)
+        self.classes_ = np.arange(classes)
+        return labels
+
+    def _labels(self, y: Any, n: int) -> Tensor:
+        self._check_fitted()  # type: ignore[attr-defined]
+        return check_labels(y, n, len(self.classes_))
+
+    def _c(self, y: Tensor) -> Tensor:
+        return one_hot(y, len(self.classes_))
+
+    def _fitted_facts(self) -> dict[str, Any]:
+        return {**super()._fitted_facts(), "n_classes": len(self.classes_)}  # type: ignore[misc]
+
+    def _restore(self, facts: dict[str, Any], tensors: dict[str, Tensor]) -> None:
+        self.classes_ = np.arange(facts["n_classes"])
+        super()._restore(facts, tensors)  # type: ignore[misc]

@@ -28,6 +28,7 @@ from ..nets import (
     MLPEncoder,
     StridedConvEncoder,
     TransposedConvDecoder,
+    join,
 )
 from ..validation import as_codes, check_choice, check_float, check_int, check_sizes
 from .base import NeuralEstimator, Transformer, store_params
@@ -61,11 +62,7 @@ class VAENet(nn.Module):
         self.log_sigma = nn.Parameter(log_sigma) if log_sigma is not None else None
 
     def encode(self, x: Tensor, c: Tensor | None = None) -> tuple[Tensor, Tensor]:
-        if c is not None and self.conv:
-            x = torch.cat([x, c[:, :, None, None].expand(-1, -1, *x.shape[2:])], 1)
-        elif c is not None:
-            x = torch.cat([x.flatten(1), c], 1)
-        mu, logvar = self.encoder(x).chunk(2, dim=1)
+        mu, logvar = self.encoder(join(x, c, self.conv)).chunk(2, dim=1)
         return mu, logvar
 
     def decode(self, z: Tensor, c: Tensor | None = None) -> Tensor:

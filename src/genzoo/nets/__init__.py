@@ -1,8 +1,10 @@
 """Plain ``nn.Module`` builders shared by every model: MLP and convolutional encoders and decoders."""
 
+from .condition import join
 from .conv import (
     ConvDecoder,
     ConvEncoder,
+    InfoGANAutoencoder,
     InfoGANDecoder,
     InfoGANEncoder,
     StridedConvEncoder,
@@ -14,6 +16,7 @@ __all__ = [
     "ACTIVATIONS",
     "ConvDecoder",
     "ConvEncoder",
+    "InfoGANAutoencoder",
     "InfoGANDecoder",
     "InfoGANEncoder",
     "MLPDecoder",
@@ -22,5 +25,6 @@ __all__ = [
     "TransposedConvDecoder",
     "activation",
     "blocks",
+    "join",
     "mlp",
 ]

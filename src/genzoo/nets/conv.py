@@ -143,16 +143,20 @@ class InfoGANEncoder(nn.Module):
     """The infoGAN-like discriminator body of the generative-model collections, as an encoder:
 
     conv64 4×4 s2 → LeakyReLU(0.2) → conv128 4×4 s2 + BN → LeakyReLU → FC1024 + BN → LeakyReLU → FC ``out_dim``.
-    ``(N, C, H, W)`` -> ``(N, out_dim)``; H and W must be multiples of 4.
+    ``(N, C, H, W)`` -> ``(N, out_dim)``; H and W must be multiples of 4. ``norm="layer"`` puts layer norm where
+    batch norm was (WGAN-GP's critic: its gradient penalty is per sample, which batch norm would mix).
     """
 
-    def __init__(self, input_shape: Sequence[int], out_dim: int) -> None:
+    def __init__(self, input_shape: Sequence[int], out_dim: int, norm: str = "batch") -> None:
         super().__init__()
         c, h, w = _check_divisible(input_shape, 4)
+        layer = norm == "layer"
         self.net = nn.Sequential(
             nn.Conv2d(c, 64, 4, stride=2, padding=1), nn.LeakyReLU(0.2, inplace=True),
-            nn.Conv2d(64, 128, 4, stride=2, padding=1), nn.BatchNorm2d(128), nn.LeakyReLU(0.2, inplace=True),
-            nn.Flatten(), nn.Linear(128 * (h // 4) * (w // 4), 1024), nn.BatchNorm1d(1024), nn.LeakyReLU(0.2, inplace=True),
+            nn.Conv2d(64, 128, 4, stride=2, padding=1), nn.GroupNorm(1, 128) if layer else nn.BatchNorm2d(128),
+            nn.LeakyReLU(0.2, inplace=True),
+            nn.Flatten(), nn.Linear(128 * (h // 4) * (w // 4), 1024), nn.LayerNorm(1024) if layer else nn.BatchNorm1d(1024),
+            nn.LeakyReLU(0.2, inplace=True),
             nn.Linear(1024, out_dim),
         )
 
@@ -179,3 +183,22 @@ class InfoGANDecoder(nn.Module):
 
     def forward(self, z: Tensor) -> Tensor:
         return self.net(z)
+
+
+class InfoGANAutoencoder(nn.Module):
+    """The autoencoder discriminator of the collections' EBGAN and BEGAN: conv64 4×4 s2 → ReLU → FC ``code`` + BN →
+    ReLU → FC 64·(H/2)·(W/2) + BN → ReLU → deconv C 4×4 s2. ``encode``: ``(N, C, H, W)`` -> ``(N, code)``;
+    ``decode``: ``(N, code)`` -> raw output ``(N, C, H, W)``."""
+
+    def __init__(self, input_shape: Sequence[int], code: int = 32) -> None:
+        super().__init__()
+        c, h, w = _check_divisible(input_shape, 2)
+        self.encoder = nn.Sequential(
+            nn.Conv2d(c, 64, 4, stride=2, padding=1), nn.ReLU(inplace=True),
+            nn.Flatten(), nn.Linear(64 * (h // 2) * (w // 2), code),
+        )
+        self.decoder = nn.Sequential(
+            nn.BatchNorm1d(code), nn.ReLU(inplace=True),
+            nn.Linear(code, 64 * (h // 2) * (w // 2)), nn.BatchNorm1d(64 * (h // 2) * (w // 2)), nn.ReLU(inplace=True),
+            nn.Unflatten(1, (64, h // 2, w // 2)), nn.ConvTranspose2d(64, c, 4, stride=2, padding=1),
+        )

@@ -1,0 +1,197 @@
+"""The GAN family side by side, with numbers: toy mode coverage over seeds, with and without packing, and every
+variant on MNIST and Fashion-MNIST at one equal budget.
+
+    python benchmarks/gan_family.py [--sections defaults toy images] [--seeds 5] [--epochs 3]
+
+defaults: the plain ``GAN()``'s candidate defaults on ring8 (what ``genzoo train gan --data toy:ring8`` trains on),
+    5 seeds each: modes covered and high-quality share, mean and worst seed.
+toy: every unconditional variant (gan, lsgan, wgan, wgan-gp, dragan, ebgan, began), with pack 1 and 2, and the plain
+    GAN with ``minibatch_std``, on ring8 (σ 0.02) and grid25 (σ 0.05), 4,000 points, one MLP pair and budget for
+    all (TOY below), ``--seeds`` seeds: modes covered and high-quality share of 2,500 samples, mean and worst seed.
+images: every variant (the ten of the collections) with the MLP pair, ``--epochs`` epochs, batch 64, on each
+    dataset: 10,000 samples against the test split on the domain classifier's features (FD, KID, precision,
+    recall), seconds per epoch; the conditional ones: the share of samples the domain classifier calls the class
+    asked for; infoGAN: the categorical code's clustering accuracy on the test split.
+Writes benchmarks/results/gan-family.{json,md} (sections not run keep their last results).
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from genzoo import load_dataset, toy
+from genzoo.data import toy_modes, toy_std
+from genzoo.metrics import clustering_accuracy, domain_classifier, mode_coverage, sample_quality
+from genzoo.models import MODELS, can
+from genzoo.models.capabilities import CATEGORIES, CONDITION
+from genzoo.plots import sample_grid, toy_panel
+from genzoo.provenance import footer_or_missing, provenance
+
+ROOT = Path(__file__).resolve().parent
+DOCS = ROOT.parent / "docs"
+TOY_LOSSES = ("gan", "lsgan", "wgan", "wgan-gp", "dragan", "ebgan", "began")
+FAMILY = ("gan", "lsgan", "wgan", "wgan-gp", "dragan", "cgan", "acgan", "infogan", "ebgan", "began")
+TOY = dict(hidden=(128, 128, 128), noise_dim=2, epochs=250, batch_size=512, lr=1e-3)  # the toy budget for all
+DEFAULT_CANDIDATES = {  # the plain GAN on ring8; the first is genzoo's default
+    "defaults": {},
+    "noise 2": dict(noise_dim=2),
+    "lr 1e-3": dict(lr=1e-3),
+    "noise 2, lr 1e-3": dict(noise_dim=2, lr=1e-3),
+    "128-128-128, noise 2, lr 1e-3": dict(hidden=(128, 128, 128), noise_dim=2, lr=1e-3),
+    "batch 128, lr 1e-3": dict(batch_size=128, lr=1e-3),
+}
+PUBLISHED = ("Srivastava et al. 2017 (VEEGAN), σ as here: plain GAN 1/8 ring modes, 3.3/25 grid modes; "
+             "Lin et al. 2018 (PacGAN): grid25 GAN 17.3 modes, PacGAN2 23.8 modes; infoGAN paper: 5% error "
+             "(95% clustering accuracy) of the categorical code on MNIST")
+
+
+def coverage_row(name: str, data: str, x: np.ndarray, params: dict, seed: int) -> dict:
+    t0 = time.perf_counter()
+    model = MODELS[name](**params, random_state=seed).fit(x)
+    cov = mode_coverage(model.sample(2500, random_state=seed), toy_modes(data), toy_std(data))
+    return {"model": name, "data": data, "seed": seed, "seconds": round(time.perf_counter() - t0, 1),
+            **{k: cov[k] for k in ("modes_covered", "modes", "high_quality")}}, model
+
+
+def summarise(rows: list[dict], **key: object) -> dict:
+    rows = [r for r in rows if all(r[k] == v for k, v in key.items())]
+    worst = min(rows, key=lambda r: (r["modes_covered"], r["high_quality"]))
+    return {**key, "seeds": len(rows), "modes": rows[0]["modes"],
+            "modes_mean": float(np.mean([r["modes_covered"] for r in rows])), "modes_worst": worst["modes_covered"],
+            "hq_mean": float(np.mean([r["high_quality"] for r in rows])),
+            "hq_worst": min(r["high_quality"] for r in rows), "seconds": float(np.mean([r["seconds"] for r in rows]))}
+
+
+def defaults_section(seeds: int) -> dict:
+    x = load_dataset("toy:ring8", "train")[0]
+    rows = []
+    for label, params in DEFAULT_CANDIDATES.items():
+        for seed in range(seeds):
+            row, _ = coverage_row("gan", "ring8", x, params, seed)
+            rows.append({**row, "setting": label})
+            print(rows[-1], flush=True)
+    return {"rows": rows, "summary": [summarise(rows, setting=s) for s in DEFAULT_CANDIDATES], "n_train": len(x)}
+
+
+def toy_section(data: str, seeds: int) -> dict:
+    rows = []
+    variants = [(loss, {"pack": pack}) for loss in TOY_LOSSES for pack in (1, 2)] + [("gan", {"minibatch_std": True})]
+    x = toy(data, 4000, random_state=0)
+    for name, extra in variants:
+        option = ", ".join(f"{k}={v}" for k, v in extra.items())
+        for seed in range(seeds):
+            row, model = coverage_row(name, data, x, {**TOY, **extra}, seed)
+            rows.append({**row, "option": option})
+            print(rows[-1], flush=True)
+            if seed == 0 and name == "gan":
+                toy_panel(x[:2500], model.sample(2500), DOCS / f"gan-family-{option.replace('=', '')}-{data}.png",
+                          model.discriminate, f"GAN, {option}, on {data}")
+    summary = [summarise(rows, model=n, option=o) for n, o in dict.fromkeys((r["model"], r["option"]) for r in rows)]
+    return {"rows": rows, "summary": summary, "data": data,
+            "params": {k: list(v) if isinstance(v, tuple) else v for k, v in TOY.items()}}
+
+
+def image_rows(dataset: str, data_dir: str, epochs: int) -> list[dict]:
+    (x, y), (xt, yt) = (load_dataset(dataset, s, data_dir) for s in ("train", "test"))
+    classifier = domain_classifier(dataset, data_dir)
+    rows = []
+    for name in FAMILY:
+        model = MODELS[name](arch="mlp", epochs=epochs, batch_size=64)
+        t0 = time.perf_counter()
+        model.fit(x, y) if can(model, CONDITION) else model.fit(x)
+        train_s = time.perf_counter() - t0
+        samples = model.sample(10000, random_state=1)
+        sample_grid(samples[:100], DOCS / f"gan-family-{name}-{dataset}.png", columns=10,
+                    title=f"{name} (MLP) on {dataset}, {epochs} epochs" + (", a row per class" if can(model, CONDITION)
+                                                                            else ""))
+        row = {"model": name, "data": dataset, "epochs": epochs, "s_per_epoch": round(train_s / epochs, 1),
+               **sample_quality(samples, dataset, data_dir, reference=xt, classifier=classifier)}
+        if can(model, CONDITION):
+            row["class_accuracy"] = float((classifier.predict(samples) == np.arange(10000) % 10).mean())
+        if can(model, CATEGORIES):
+            row["category_accuracy"] = clustering_accuracy(model.predict_category(xt), yt)
+            sample_grid(model.vary(0), DOCS / f"gan-family-infogan-code0-{dataset}.png", columns=10,
+                        title=f"infoGAN on {dataset}: continuous code 0 from -2 to 2, a row per category")
+        rows.append(row)
+        print(row, flush=True)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sections", nargs="+", default=["defaults", "toy", "images"],
+                        choices=["defaults", "toy", "images"])
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--datasets", nargs="+", default=["mnist", "fashion-mnist"])
+    parser.add_argument("--toy-data", nargs="+", default=["ring8", "grid25"], choices=["ring8", "grid25"])
+    parser.add_argument("--data-dir", default=str(ROOT.parent.parent / "shared" / "data"))
+    args = parser.parse_args()
+    path = ROOT / "results" / "gan-family.json"
+    started = provenance()
+    new: dict = {}
+    if "defaults" in args.sections:
+        new["defaults"] = defaults_section(args.seeds) | {"provenance": started}
+    if "toy" in args.sections:
+        new["toy"] = {d: toy_section(d, args.seeds) | {"provenance": started} for d in args.toy_data}
+    if "images" in args.sections:
+        new["images"] = [r | {"provenance": started} for d in args.datasets
+                         for r in image_rows(d, args.data_dir, args.epochs)]
+    with open(path.with_suffix(".lock"), "w") as lock:  # sections may run as separate processes
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        results = json.loads(path.read_text()) if path.exists() else {}
+        if "defaults" in new:
+            results["defaults"] = new["defaults"]
+        if "toy" in new:
+            results["toy"] = results.get("toy", {}) | new["toy"]
+        if "images" in new:
+            results["images"] = [r for r in results.get("images", []) if r["data"] not in args.datasets] + new["images"]
+        results["published"] = PUBLISHED
+        path.write_text(json.dumps(results, indent=1))
+        (ROOT / "results" / "gan-family.md").write_text(markdown(results))
+    print(markdown(results))
+
+
+def markdown(results: dict) -> str:
+    lines = []
+    if "defaults" in results:
+        d = results["defaults"]
+        lines += [f"### The plain GAN's defaults on ring8 ({d['n_train']} points, σ 0.02)", "",
+                  "| setting | seeds | modes (mean) | modes (worst seed) | high quality (mean) | high quality (worst) | s |",
+                  "|---|---|---|---|---|---|---|"]
+        lines += [f"| {s['setting']} | {s['seeds']} | {s['modes_mean']:.1f}/{s['modes']} | "
+                  f"{s['modes_worst']}/{s['modes']} | {s['hq_mean']:.2f} | {s['hq_worst']:.2f} | {s['seconds']:.0f} |"
+                  for s in d["summary"]]
+        lines += ["", footer_or_missing(d.get("provenance")), ""]
+    for data, t in results.get("toy", {}).items():
+        params = ", ".join(f"{k} {v}" for k, v in t["params"].items())
+        lines += [f"### Toy mode coverage on {data} ({toy_std(data)} σ), every unconditional variant", "",
+                  f"MLP pair and budget for all: {params}; 4,000 points, 2,500 samples.", "",
+                  "| model | option | seeds | modes (mean) | modes (worst seed) | high quality (mean) | "
+                  "high quality (worst) |", "|---|---|---|---|---|---|---|"]
+        lines += [f"| {s['model']} | {s['option']} | {s['seeds']} | {s['modes_mean']:.1f}/{s['modes']} | "
+                  f"{s['modes_worst']}/{s['modes']} | {s['hq_mean']:.2f} | {s['hq_worst']:.2f} |" for s in t["summary"]]
+        lines += ["", footer_or_missing(t.get("provenance")), ""]
+    if results.get("images"):
+        lines += ["### Every variant on images, one budget (MLP pair)", "",
+                  "| data | model | epochs | s/epoch | FD | KID | precision | recall | class accuracy | "
+                  "category accuracy |", "|---|---|---|---|---|---|---|---|---|---|"]
+        for r in results["images"]:
+            cls = f"{100 * r['class_accuracy']:.1f}%" if "class_accuracy" in r else "-"
+            cat = f"{100 * r['category_accuracy']:.1f}%" if "category_accuracy" in r else "-"
+            lines.append(f"| {r['data']} | {r['model']} | {r['epochs']} | {r['s_per_epoch']} | {r['fd']:.2f} | "
+                         f"{r['kid']:.2f} ± {r['kid_std']:.2f} | {r['precision']:.3f} | {r['recall']:.3f} | {cls} | {cat} |")
+        provs = {json.dumps(r["provenance"], sort_keys=True) for r in results["images"]}
+        lines += [""] + [footer_or_missing(json.loads(p)) for p in sorted(provs)] + [""]
+    lines += [f"Published, for context: {results.get('published', PUBLISHED)}.", ""]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
