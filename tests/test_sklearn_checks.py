@@ -7,10 +7,12 @@ from sklearn.exceptions import NotFittedError as SklearnNotFitted
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from genzoo import (
+    EBGAN,
     GAN,
     PCA,
     VAE,
     VQVAE,
+    WGANGP,
     Autoencoder,
     BinaryAutoencoder,
     ConfigError,
@@ -31,6 +33,8 @@ ESTIMATORS = [
     BinaryAutoencoder(hidden=(8,), code_bits=4, loss="mse", **SMALL),
     LinearAutoencoder(latent_dim=2, **SMALL),
     GAN(hidden=(8,), noise_dim=2, **SMALL),
+    WGANGP(hidden=(8,), noise_dim=2, **SMALL),  # a preset: GAN's parameters with other defaults
+    EBGAN(hidden=(8,), noise_dim=2, **SMALL),  # an autoencoder D
     DiscriminatorGenerator(hidden=(8,), **SMALL),
     VQVAE(n_codes=2, codebook_size=8, code_dim=2, hidden=(8,), loss="mse", **SMALL),
     Autoencoder(hidden=(8,), latent_dim=2, **SMALL),  # loss="bce": images in [0, 1] only
