@@ -39,12 +39,12 @@ TOY_LOSSES = ("gan", "lsgan", "wgan", "wgan-gp", "dragan", "ebgan", "began")
 FAMILY = ("gan", "lsgan", "wgan", "wgan-gp", "dragan", "cgan", "acgan", "infogan", "ebgan", "began")
 TOY = dict(hidden=(128, 128, 128), noise_dim=2, epochs=250, batch_size=512, lr=1e-3)  # the toy budget for all
 DEFAULT_CANDIDATES = {  # the plain GAN on ring8; the first is genzoo's default
-    "defaults": {},
-    "noise 2": dict(noise_dim=2),
-    "lr 1e-3": dict(lr=1e-3),
-    "noise 2, lr 1e-3": dict(noise_dim=2, lr=1e-3),
-    "128-128-128, noise 2, lr 1e-3": dict(hidden=(128, 128, 128), noise_dim=2, lr=1e-3),
-    "batch 128, lr 1e-3": dict(batch_size=128, lr=1e-3),
+    "defaults (noise 2, lr 1e-3 for rows)": {},
+    "noise 64, lr 2e-4 (the image defaults)": dict(noise_dim=64, lr=2e-4),
+    "noise 2, lr 2e-4": dict(noise_dim=2, lr=2e-4),
+    "noise 64, lr 1e-3": dict(noise_dim=64, lr=1e-3),
+    "128-128-128": dict(hidden=(128, 128, 128)),
+    "batch 128": dict(batch_size=128),
 }
 PUBLISHED = ("Srivastava et al. 2017 (VEEGAN), σ as here: plain GAN 1/8 ring modes, 3.3/25 grid modes; "
              "Lin et al. 2018 (PacGAN): grid25 GAN 17.3 modes, PacGAN2 23.8 modes; infoGAN paper: 5% error "
@@ -143,7 +143,7 @@ def main() -> None:
     if "images" in args.sections:
         new["images"] = [r | {"provenance": started} for d in args.datasets
                          for r in image_rows(d, args.data_dir, args.epochs)]
-    with open(path.with_suffix(".lock"), "w") as lock:  # sections may run as separate processes
+    with open(path, "a") as lock:  # sections may run as separate processes: one at a time here
         fcntl.flock(lock, fcntl.LOCK_EX)
         results = json.loads(path.read_text()) if path.exists() else {}
         if "defaults" in new:

@@ -89,7 +89,7 @@ def saturation(gan: GAN, X: np.ndarray, d_steps: int = 200, n: int = 512, random
     net = copy.deepcopy(gan.module_).cpu().train()
     x = gan._images(X).float()
     gen = torch.Generator().manual_seed(random_state)
-    opt = torch.optim.Adam(net.discriminator.parameters(), lr=gan.lr, betas=(0.5, 0.999))
+    opt = torch.optim.Adam(net.discriminator.parameters(), lr=gan.learning_rate(), betas=(0.5, 0.999))
     for _ in range(d_steps):
         with torch.no_grad():
             fake = net.generate(gan._noise(len(x), gen, x.device))

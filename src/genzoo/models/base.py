@@ -57,6 +57,7 @@ class Estimator(BaseEstimator, ABC):
     registry: ClassVar[dict[str, type[Estimator]]] = {}
     capabilities: ClassVar[frozenset[str]] = frozenset()  # see capabilities.py
     code_size_param: ClassVar[str | None] = "latent_dim"  # the parameter the CLI's --latent-dim sets
+    lr_from_data: ClassVar[bool] = False  # lr=None lets the fitted data choose the learning rate
     binarize: ClassVar[bool] = False  # trained on dynamically binarized images (then measured on binarized ones)
 
     def __init_subclass__(cls, **kwargs) -> None:
@@ -181,7 +182,8 @@ class NeuralEstimator(Estimator):
     def _check_params(self) -> None:
         check_int("epochs", self.epochs, 0, allow_none=True)
         check_int("batch_size", self.batch_size, 1)
-        check_float("lr", self.lr, 0.0, low_open=True)
+        if self.lr is not None or not self.lr_from_data:
+            check_float("lr", self.lr, 0.0, low_open=True)
         check_float("weight_decay", self.weight_decay, 0.0)
         check_float("validation_fraction", self.validation_fraction, 0.0, 1.0, high_open=True)
         check_choice("optimizer", self.optimizer, OPTIMIZERS)

@@ -67,9 +67,9 @@ class ConditionalGAN(Conditional, GAN):
 
     # -- using the model -------------------------------------------------------------------------
     def generate(self, Z: Any, y: Any = None) -> np.ndarray:
-        """G's images ``(N, *input_shape)`` for noise ``Z`` ``(N, noise_dim)`` and classes ``y``."""
+        """G's images ``(N, *input_shape)`` for noise ``Z`` ``(N, noise size)`` and classes ``y``."""
         self._check_fitted()
-        z = as_codes(Z, self.noise_dim)
+        z = as_codes(Z, self._noise_size())
         return self._map(lambda v, t: self.module_.generate(torch.cat([v, self._c(t)], 1)), z, self._labels(y, len(z)))
 
     def sample(self, n: int, y: Any = None, random_state: int | None = None) -> np.ndarray:

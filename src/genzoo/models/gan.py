@@ -47,6 +47,7 @@ from .gan_losses import (
 )
 
 NOISES = ("normal", "uniform")
+SMALL_ROWS = 8  # real-valued rows up to this wide get noise of their own width by default
 LOG_NAMES = {"probability": "d", "score": "d", "critic": "critic", "energy": "energy"}
 
 
@@ -88,7 +89,9 @@ class GAN(DiscriminatorMixin, NeuralEstimator):
         arch: ``mlp`` or ``conv`` (D: conv64 4×4 s2 → LeakyReLU → conv128 4×4 s2 + BN → FC1024 + BN → 1;
             G: FC1024 + BN → FC 128·H/4·W/4 + BN → deconv64 4×4 s2 + BN → deconv C 4×4 s2).
         hidden: the MLP generator's hidden widths (the discriminator uses them reversed).
-        noise_dim: the size of z. noise: ``normal`` N(0, I) or ``uniform`` U(−1, 1).
+        noise_dim: the size of z; None: from the data, the rows' width for real-valued rows of up to 8 features
+            (2 for the toy data: the best ring8 coverage of the candidates in ``benchmarks/gan_family.py``), else 64.
+        noise: ``normal`` N(0, I) or ``uniform`` U(−1, 1).
         loss: ``gan`` (Algorithm 1), ``lsgan``, ``wgan`` (weights clipped to ±``clip`` after each D step),
             ``wgan-gp`` (``penalty`` × the gradient penalty on interpolates; the conv critic's batch norm becomes
             layer norm), ``dragan`` (``penalty`` × the gradient penalty around perturbed data), ``ebgan`` (an
@@ -100,6 +103,7 @@ class GAN(DiscriminatorMixin, NeuralEstimator):
         pack: PacGAN's m, the samples D judges together (1: none); the batch size must be a multiple of it.
         minibatch_std: give D the batch's mean standard deviation as one more input.
         output: ``auto`` (sigmoid for images in [0, 1], linear for other real data), ``sigmoid`` or ``linear``.
+        lr: the learning rate of G and D; None: from the data, 1e-3 for real-valued rows, 2e-4 for images.
         optimizer: ``adam`` (``betas``), ``sgd`` (momentum 0.9, as in the GAN paper) or ``rmsprop`` (WGAN's), the
             same for G and D. The other training parameters are those of every genzoo estimator; no validation
             split by default.
@@ -112,12 +116,13 @@ class GAN(DiscriminatorMixin, NeuralEstimator):
 
     capabilities = frozenset({SAMPLE, DISCRIMINATE})
     code_size_param = "noise_dim"
+    lr_from_data = True
 
     def __init__(
         self,
         arch: str = "mlp",
         hidden: Sequence[int] = (256, 256),
-        noise_dim: int = 64,
+        noise_dim: int | None = None,
         noise: str = "normal",
         loss: str = "gan",
         g_loss: str = "non-saturating",
@@ -133,7 +138,7 @@ class GAN(DiscriminatorMixin, NeuralEstimator):
         output: str = "auto",
         epochs: int = 25,
         batch_size: int = 64,
-        lr: float = 2e-4,
+        lr: float | None = None,
         optimizer: str = "adam",
         betas: Sequence[float] = (0.5, 0.999),
         weight_decay: float = 0.0,
@@ -147,7 +152,7 @@ class GAN(DiscriminatorMixin, NeuralEstimator):
         super()._check_params()
         check_choice("arch", self.arch, ARCHS)
         check_sizes("hidden", self.hidden)
-        check_int("noise_dim", self.noise_dim, 1)
+        check_int("noise_dim", self.noise_dim, 1, allow_none=True)
         check_choice("noise", self.noise, NOISES)
         check_choice("loss", self.loss, LOSSES)
         check_choice("g_loss", self.g_loss, G_LOSSES)
@@ -162,6 +167,21 @@ class GAN(DiscriminatorMixin, NeuralEstimator):
         if len(tuple(self.betas)) != 2 or not all(0.0 <= b < 1.0 for b in self.betas):
             raise ConfigError(f"betas={self.betas!r}: give Adam's two coefficients in [0, 1), e.g. betas=[0.5,0.999]")
         check_choice("output", self.output, OUTPUTS)
+
+    # -- what the data decides ---------------------------------------------------------------------
+    def _noise_size(self) -> int:
+        """``noise_dim``, or for None the fitted data's: its width for real-valued rows of up to 8 features, else 64."""
+        if self.noise_dim is not None:
+            return self.noise_dim
+        width = int(np.prod(self.input_shape_))
+        return width if self.output_ == "linear" and width <= SMALL_ROWS else 64
+
+    def learning_rate(self) -> float:
+        """``lr``, or for None the fitted data's: 1e-3 for real-valued rows (the best ring8 coverage of the
+        candidates), 2e-4 for images (DCGAN's and the collections' rate)."""
+        if self.lr is not None:
+            return self.lr
+        return 1e-3 if self.output_ == "linear" else 2e-4
 
     # -- what subclasses add: a code in G's input, a condition joined to D's, more outputs of D -----------------
     def _code_size(self) -> int:
@@ -192,7 +212,7 @@ class GAN(DiscriminatorMixin, NeuralEstimator):
     # -- building --------------------------------------------------------------------------------
     def _build(self, input_shape: tuple[int, ...]) -> GANNet:
         conv = self.arch == "conv"
-        g_in = self.noise_dim + self._code_size()
+        g_in = self._noise_size() + self._code_size()
         generator = InfoGANDecoder(g_in, input_shape) if conv else MLPDecoder(g_in, self.hidden, input_shape)
         spatial = conv and len(input_shape) == 3
         net = GANNet(generator, nn.Identity(), self.output_, self.pack, self.minibatch_std, spatial)
@@ -225,14 +245,15 @@ class GAN(DiscriminatorMixin, NeuralEstimator):
 
     def make_optimizers(self) -> Optimizers:
         def make(module: nn.Module) -> torch.optim.Optimizer:
-            return make_optimizer(module.parameters(), self.optimizer, self.lr, self.weight_decay, betas=self.betas)
+            return make_optimizer(module.parameters(), self.optimizer, self.learning_rate(), self.weight_decay,
+                                  betas=self.betas)
 
         return {"discriminator": make(self.module_.discriminator), "generator": make(self.module_.generator)}
 
     def _noise(self, n: int, generator: torch.Generator, device: torch.device) -> Tensor:
         if self.noise == "uniform":
-            return torch.rand(n, self.noise_dim, generator=generator, device=device).mul_(2).sub_(1)
-        return torch.randn(n, self.noise_dim, generator=generator, device=device)
+            return torch.rand(n, self._noise_size(), generator=generator, device=device).mul_(2).sub_(1)
+        return torch.randn(n, self._noise_size(), generator=generator, device=device)
 
     def _fakes(self, n: int, generator: torch.Generator, device: torch.device,
                y: Tensor | None = None) -> tuple[Tensor, Tensor | None]:
@@ -365,7 +386,7 @@ class GAN(DiscriminatorMixin, NeuralEstimator):
     def generate(self, Z: Any) -> np.ndarray:
         """G's output ``(N, *input_shape)`` for its whole input ``Z`` ``(N, noise_dim + code)``."""
         self._check_fitted()
-        return self._map(self.module_.generate, as_codes(Z, self.noise_dim + self._code_size()))
+        return self._map(self.module_.generate, as_codes(Z, self._noise_size() + self._code_size()))
 
     def sample(self, n: int, random_state: int | None = None) -> np.ndarray:
         """``n`` samples ``(n, *input_shape)`` from G (images in [0, 1], or real-valued rows)."""
