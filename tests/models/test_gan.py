@@ -67,7 +67,7 @@ def test_trained_discriminator_approaches_d_star_and_v_equals_2js_minus_2log2():
 
 def test_minimax_generator_gets_far_less_gradient_than_non_saturating_at_the_start():
     x = toy("ring8", 1000)
-    gan = GAN(hidden=(128, 128), noise_dim=8, epochs=0).fit(x)
+    gan = GAN(hidden=(128, 128), noise_dim=8, lr=2e-4, epochs=0).fit(x)
     result = saturation(gan, x, d_steps=300, n=256)
     assert result["d_fake"] < 0.2  # D rejects G's samples
     assert result["minimax"] < 0.3 * result["non-saturating"]
