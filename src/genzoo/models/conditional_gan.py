@@ -87,8 +87,7 @@ class ConditionalGAN(Conditional, GAN):
         probability = self.discriminator_meaning_ == "probability"
 
         def judge(x: Tensor, t: Tensor) -> Tensor:
-            c = self._c(t).repeat_interleave(self.pack, 0) if self.conditioning == "cgan" else None
-            out = self.module_.discriminator(self.module_.d_input(x.repeat_interleave(self.pack, 0), c))[:, 0]
+            out = self._judge_rows(x, self._c(t) if self.conditioning == "cgan" else None)[0]
             return out.sigmoid() if probability else out
 
         return self._map(judge, data, labels)

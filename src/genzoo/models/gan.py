@@ -10,6 +10,7 @@ the channels (or features); ``minibatch_std`` gives D one more input, the batch'
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -37,6 +38,7 @@ from .gan_losses import (
     G_LOSSES,
     LOSSES,
     MEANING,
+    PENALISED,
     began_update,
     d_loss,
     g_loss,
@@ -262,11 +264,19 @@ class GAN(DiscriminatorMixin, NeuralEstimator):
         codes = self._codes(n, generator, device, y)
         return self.module_.generate(z if codes is None else torch.cat([z, codes], 1)), codes
 
-    def _judge(self, x: Tensor, c: Tensor | None) -> tuple[Tensor, Tensor | None]:
-        """D's output per pack ``(n / pack,)`` and its extra outputs per row ``(n, extra)`` (None without)."""
-        out = self.module_.discriminator(self.module_.d_input(x, c))
-        extra = out[:, 1:].reshape(len(x), -1) if out.shape[1] > 1 else None
+    def _judge(self, d_in: Tensor) -> tuple[Tensor, Tensor | None]:
+        """D's output per pack ``(n / pack,)`` on its input ``d_in`` (``d_input``'s), and its extra outputs per
+        row ``(n, extra)`` (None without)."""
+        out = self.module_.discriminator(d_in)
+        extra = out[:, 1:].reshape(len(out) * self.pack, -1) if out.shape[1] > 1 else None
         return out[:, 0], extra
+
+    def _judge_rows(self, x: Tensor, c: Tensor | None = None) -> tuple[Tensor, Tensor | None]:
+        """``_judge`` at inference: each row of ``x`` (with its condition ``c``) packed with ``pack − 1`` copies of
+        itself; D's output per row ``(n,)`` and the extra outputs of each row's first copy ``(n, extra)``."""
+        repeat = (lambda t: t.repeat_interleave(self.pack, 0)) if self.pack > 1 else (lambda t: t)
+        out, extra = self._judge(self.module_.d_input(repeat(x), None if c is None else repeat(c)))
+        return out, None if extra is None else extra[:: self.pack]
 
     def _whole_packs(self, x: Tensor, y: Tensor | None) -> tuple[Tensor, Tensor | None]:
         """The batch cut to a multiple of ``pack`` (a batch smaller than one pack is repeated to fill it)."""
@@ -278,16 +288,15 @@ class GAN(DiscriminatorMixin, NeuralEstimator):
     def _d_losses(self, x: Tensor, y: Tensor | None, generator: torch.Generator, update_k: bool) -> dict[str, Tensor]:
         """D's loss on real rows against fresh fakes, with its logs; BEGAN's k_t moves when ``update_k``."""
         fake, codes = self._fakes(len(x), generator, x.device, y)
-        c_real, c_fake = self._condition(y, None), self._condition(y, codes)
-        real_out, real_extra = self._judge(x, c_real)
-        fake_out, fake_extra = self._judge(fake, c_fake)
+        net = self.module_
+        real_in, fake_in = net.d_input(x, self._condition(y, None)), net.d_input(fake, self._condition(y, codes))
+        real_out, real_extra = self._judge(real_in)
+        fake_out, fake_extra = self._judge(fake_in)
         d = self.module_.discriminator
         k = d.k.clone() if self.loss == "began" else 0.0
         loss = d_loss(self.loss, real_out, fake_out, self.margin, k)
         logs: dict[str, Tensor] = {}
-        if self.loss in ("wgan-gp", "dragan"):
-            net = self.module_
-            real_in, fake_in = net.d_input(x, c_real), net.d_input(fake, c_fake)
+        if self.loss in PENALISED:
             if self.loss == "wgan-gp":  # on the critic's value; DRAGAN's on D's probability, as its authors' code
                 points, judge = interpolates(real_in, fake_in, generator), lambda p: net.discriminator(p)[:, 0]
             else:
@@ -316,7 +325,7 @@ class GAN(DiscriminatorMixin, NeuralEstimator):
             codes_d = d.encode(packed)
             loss = g_loss(self.loss, d.energy(packed, codes_d)[:, 0]) + self.pt_weight * pulling_away(codes_d)
             return {"g_loss": loss}
-        fake_out, extra = self._judge(fake, c_fake)
+        fake_out, extra = self._judge(self.module_.d_input(fake, c_fake))
         loss = g_loss(self.loss, fake_out, self.g_loss)
         term = self._extra_loss(extra, y, codes) if extra is not None else None
         return {"g_loss": loss if term is None else loss + term}
@@ -347,7 +356,7 @@ class GAN(DiscriminatorMixin, NeuralEstimator):
     def eval_step(self, batch: Tensor | tuple[Tensor, Tensor], generator: torch.Generator) -> dict[str, Tensor]:
         """D's report and G's loss, nothing updated."""
         x, y = self._whole_packs(*(batch if isinstance(batch, tuple) else (batch, None)))
-        with torch.enable_grad():  # the gradient penalties differentiate D
+        with torch.enable_grad() if self.loss in PENALISED else contextlib.nullcontext():  # penalties differentiate D
             d = {k: v.detach() for k, v in self._d_losses(x, y, generator, False).items()}
         return {**d, "g_loss": self._g_losses(y, len(x), generator, x.device)["g_loss"]}
 
@@ -378,7 +387,7 @@ class GAN(DiscriminatorMixin, NeuralEstimator):
         probability = MEANING[self.loss] == "probability"
 
         def judge(x: Tensor) -> Tensor:
-            out = self.module_.discriminator(self.module_.d_input(x.repeat_interleave(self.pack, 0)))[:, 0]
+            out = self._judge_rows(x)[0]
             return out.sigmoid() if probability else out
 
         return self._map(judge, data)

@@ -71,8 +71,7 @@ class InfoGAN(GAN):
         k = self.categories
 
         def q(x: Tensor) -> Tensor:
-            extra = self.module_.discriminator(self.module_.d_input(x.repeat_interleave(self.pack, 0)))[:, 1:]
-            extra = extra.reshape(len(x), self.pack, -1)[:, 0]
+            extra = self._judge_rows(x)[1]
             return torch.cat([extra[:, :k].softmax(1), extra[:, k:]], 1)
 
         return self._map(q, data)
