@@ -136,6 +136,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", help="a folder to look in first for dataset files (2-D scatter: the data beside)")
     p.set_defaults(func=cmd_sample)
 
+    p = sub.add_parser("explore", help="an interactive page on trained runs (latent map, sliders, interpolation, "
+                                       "neighbours, denoising, drawing, samples) and a toy-GAN lab")
+    p.add_argument("runs", nargs="*", metavar="RUN", help="run folders to explore (none: the toy lab alone)")
+    p.add_argument("--port", type=int, default=8765, help="the port (default: 8765; 0: a free one)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="the address to serve (default: 127.0.0.1, this machine only; 0.0.0.0 serves every address)")
+    p.add_argument("--no-browser", action="store_true", help="print the address instead of opening a browser")
+    p.add_argument("--projection", choices=["pca", "tsne"], default="pca",
+                   help="how codes wider than 2 go on the map (default: pca; tsne takes a minute on 10,000 points)")
+    p.add_argument("--data-dir", help="a folder to look in first for dataset files")
+    p.add_argument("--verbose", action="store_true", help="log every request")
+    p.set_defaults(func=cmd_explore)
+
     p = sub.add_parser("bench", help="measure training and inference speed against this machine's matmul ceiling")
     p.add_argument("--suite", choices=["quick", "full"], default="quick",
                    help="quick: one epoch of 10,000 images per model (~2 min); full: 60,000, plus scaling (~15 min)")
@@ -351,6 +364,16 @@ def cmd_sample(args) -> int:
     else:
         raise ConfigError(f"--out {args.out}: use a .png (a picture) or .npy (the array) file name")
     print(f"wrote {args.n} samples {tuple(samples.shape[1:])} to {out}")
+    return 0
+
+
+# -- explore -------------------------------------------------------------------------------------
+def cmd_explore(args) -> int:
+    from .explore import serve
+
+    if not 0 <= args.port <= 65535:
+        raise ConfigError(f"--port {args.port}: use 0 to 65535 (0: a free port)")
+    serve(args.runs, args.host, args.port, not args.no_browser, args.data_dir, args.projection, args.verbose)
     return 0
 
 

@@ -127,6 +127,18 @@ class DiscriminatorGenerator(DiscriminatorMixin, NeuralEstimator):
         return [Update("main", lambda: self._losses(x, generator), minimise="d_loss")]
 
     # -- using the model -------------------------------------------------------------------------
+    def sample_gradient(self, X: Any) -> np.ndarray:
+        """The direction sampling climbs at each row of ``X``: ∇ₓ of D's logit, ``(N, *input_shape)``."""
+        data = self._images(X)
+
+        def climb(x: Tensor) -> Tensor:
+            with torch.inference_mode(False), torch.enable_grad():  # _map runs under inference mode
+                x = x.clone().requires_grad_(True)
+                (grad,) = torch.autograd.grad(self.module_.discriminator(x).sum(), x)
+            return grad
+
+        return self._map(climb, data)
+
     def sample(self, n: int, random_state: int | None = None) -> np.ndarray:
         """``n`` samples ``(n, *input_shape)``: noise climbed up D's logit, as in training."""
         self._check_fitted()

@@ -392,16 +392,35 @@ class GAN(DiscriminatorMixin, NeuralEstimator):
 
         return self._map(judge, data)
 
+    def sample_gradient(self, X: Any) -> np.ndarray:
+        """Where G's update pushes a sample at each row of ``X``: −∇ₓ of G's loss (``loss``, ``g_loss``) through D,
+        ``(N, *input_shape)``; the arrows of seed 003's picture (non-saturating: up log D; minimax: down log(1 − D))."""
+        data = self._images(X)
+
+        def pull(x: Tensor) -> Tensor:
+            with torch.inference_mode(False), torch.enable_grad():  # _map runs under inference mode
+                x = x.clone().requires_grad_(True)
+                loss = g_loss(self.loss, self._judge_rows(x)[0], self.g_loss) * len(x)  # per row, not per batch
+                (grad,) = torch.autograd.grad(loss, x)
+            return -grad
+
+        return self._map(pull, data)
+
     def generate(self, Z: Any) -> np.ndarray:
         """G's output ``(N, *input_shape)`` for its whole input ``Z`` ``(N, noise_dim + code)``."""
         self._check_fitted()
         return self._map(self.module_.generate, as_codes(Z, self._noise_size() + self._code_size()))
 
-    def sample(self, n: int, random_state: int | None = None) -> np.ndarray:
-        """``n`` samples ``(n, *input_shape)`` from G (images in [0, 1], or real-valued rows)."""
+    def draw_noise(self, n: int, random_state: int | None = None) -> np.ndarray:
+        """G's input ``(n, noise_dim + code)`` as ``sample`` draws it: the noise, then any codes (infoGAN's)."""
         self._check_fitted()
         check_int("n", n, 1)
         gen = self._generator(random_state)
         z = self._noise(n, gen, self._device())
         codes = self._codes(n, gen, self._device(), None)
-        return self.generate((z if codes is None else torch.cat([z, codes], 1)).cpu())
+        return (z if codes is None else torch.cat([z, codes], 1)).cpu().numpy()
+
+    def sample(self, n: int, random_state: int | None = None) -> np.ndarray:
+        """``n`` samples ``(n, *input_shape)`` from G (images in [0, 1], or real-valued rows): ``generate`` of
+        ``draw_noise(n, random_state)``."""
+        return self.generate(self.draw_noise(n, random_state))
