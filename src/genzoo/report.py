@@ -245,14 +245,14 @@ def markdown_table(header: list[str], rows: list[list[Any]]) -> str:
 def html_table(header: list[str], rows: list[list[Any]]) -> str:
     head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
     body = "".join("<tr>" + "".join(f"<td>{html.escape(format_cell(v))}</td>" for v in row) + "</tr>" for row in rows)
-    return f"<table><tr>{head}</tr>{body}</table>"
+    return f"<div class='table'><table><tr>{head}</tr>{body}</table></div>"  # a wide table scrolls in its own box
 
 
 FIGURE_ORDER = ("training", "reconstructions", "denoising", "samples", "latent", "manifold", "interpolation", "retrieval")
 STYLE = ("body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}"
          "table{border-collapse:collapse;margin:1em 0;font-size:14px}td,th{border:1px solid #ccc;padding:3px 8px;"
          "text-align:left}th{background:#f3f3f3}img{max-width:100%;border:1px solid #eee;margin:6px 0}"
-         "details{margin:1em 0}code{background:#f6f6f6;padding:1px 3px}")
+         "details{margin:1em 0}code{background:#f6f6f6;padding:1px 3px}.table{overflow-x:auto;max-width:100%}")
 
 
 def _figure(png: Path) -> str:

@@ -6,7 +6,7 @@ const COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b
   "#bcbd22", "#17becf"];
 const state = {
   runs: [], r: null, run: null, points: null, screen: null,
-  chosen: null, z: null, marker: null, drawMarker: null, hover: -1, seed: 1,
+  chosen: null, z: null, marker: null, drawMarker: null, hover: -1, seed: 1, ready: null,
   lab: null, labRunning: false,
 };
 window.genzooState = state; // for the browser tests and the curious
@@ -89,8 +89,9 @@ async function chooseRun(r) {
   $("draw-section").hidden = !has("draw");
   $("gen-section").hidden = !has("samples");
   $("walk-go").hidden = !has("walk");
-  state.points = null;
+  state.points = state.chosen = state.ready = null;
   state.marker = state.drawMarker = null;
+  if (has("denoise")) buildDenoise(); // before an image is chosen: choosing one denoises it
   if (has("map")) {
     state.points = await api(`/api/runs/${r}/points`);
     $("map-caption").textContent = `${run.points} test images, ${run.projection === "identity" ? "2-D codes" :
@@ -100,9 +101,9 @@ async function chooseRun(r) {
     buildInterpolation();
     await choose(run.pair[0]);
   }
-  if (has("denoise")) buildDenoise();
   if (has("draw")) buildPad();
   if (has("samples")) buildSamples();
+  state.ready = r;
 }
 
 // -- the latent map ------------------------------------------------------------------------------
