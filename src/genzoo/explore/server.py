@@ -188,6 +188,7 @@ class Handler(BaseHTTPRequestHandler):
 
     server: ExploreServer
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out at once, not 40 ms apart (Nagle × delayed ACK)
 
     def do_GET(self) -> None:
         self._serve("GET")
