@@ -8,7 +8,8 @@ REPO = Path(__file__).resolve().parents[1]
 MARKER = re.compile(r"<!-- copied from (benchmarks/results/[\w.-]+\.md) -->")
 NOT_RESULTS = {  # the header rows of the README's tables that hold no measured figures
     "| name | what | where it comes from |", "| command | what it does |", "| model | CLI | what it adds | seed |",
-    "| what | functions | notes |", "| bad input | what genzoo says (exit code 2 on the command line) |",
+    "| what | functions | notes |", "| view | shown for models that | what it does |",
+    "| bad input | what genzoo says (exit code 2 on the command line) |",
     "| `genzoo train` | Python | what differs from `gan` (paper defaults; every parameter stays settable) |",
 }
 

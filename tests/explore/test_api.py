@@ -318,3 +318,51 @@ def test_cli_refuses_what_it_cannot_serve(tmp_path, explore_runs):
         busy = explore("--port", str(taken.getsockname()[1]), str(explore_runs["pca"]))
     assert busy.returncode == 2 and "choose another port with --port" in busy.stderr
     assert json.loads((explore_runs["pca"] / "config.json").read_text())["model"] == "PCA"  # nothing written
+
+
+@pytest.fixture(scope="module")
+def other_server(explore_runs, tmp_path_factory):
+    """A conditional GAN and the DAE mapped by t-SNE, on a second server."""
+    import threading
+
+    from genzoo import CGAN, load_dataset
+    from genzoo.explore import make_server
+
+    x, y = load_dataset("digits", "train")
+    run = tmp_path_factory.mktemp("cgan") / "cgan"
+    CGAN(hidden=(64, 64), noise_dim=8, epochs=2).fit(x, y, run_dir=run, run_info={"data": {"name": "digits"}})
+    srv = make_server([run, explore_runs["dae"]], port=0, projection="tsne")
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+
+
+def test_a_conditional_model_samples_the_class_asked_for(other_server):
+    cgan = other_server.explorer.views[0].estimator
+    _, answer = request(other_server, "GET", "/api/runs")
+    info = answer["runs"][0]
+    assert (info["views"], info["conditional"], info["classes"]) == (["samples"], True, list(range(10)))
+    status, answer = request(other_server, "POST", "/api/runs/0/samples", {"n": 6, "seed": 2, "label": 3})
+    assert status == 200
+    np.testing.assert_array_equal([png_pixels(u) for u in answer["images"]], as_uint8(cgan.sample(6, y=3, random_state=2)))
+    _, other = request(other_server, "POST", "/api/runs/0/samples", {"n": 6, "seed": 2, "label": 4})
+    assert other["images"] != answer["images"]
+    status, answer = request(other_server, "POST", "/api/runs/0/samples", {"n": 6, "label": 12})
+    assert status == 400 and "label 12: use one of [0, 1" in answer["error"]
+
+
+def test_a_tsne_map_decodes_and_places_at_the_nearest_code(other_server, digits):
+    view = other_server.explorer.views[1]
+    _, answer = request(other_server, "GET", "/api/runs")
+    assert answer["runs"][1]["projection"] == "tsne"
+    from sklearn.manifold import TSNE
+
+    np.testing.assert_allclose(view.xy, TSNE(2, init="pca", random_state=0).fit_transform(view.codes), atol=1e-3)
+    point = view.xy[12] + 0.01
+    status, answer = request(other_server, "POST", "/api/runs/1/decode-at", {"xy": point.tolist()})
+    assert (status, answer["nearest"]) == (200, 12)
+    np.testing.assert_allclose(answer["z"], view.codes[12])
+    pixels = (digits[1][0][12, 0].astype(np.float64) / 255).reshape(-1).tolist()
+    status, answer = request(other_server, "POST", "/api/runs/1/encode", {"pixels": pixels})
+    np.testing.assert_allclose(answer["xy"], view.xy[12])
