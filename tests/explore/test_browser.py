@@ -184,3 +184,29 @@ def test_the_static_report_fits_a_1280_px_window(browser, explore_runs, tmp_path
     widths = tab.evaluate("[document.documentElement.scrollWidth, document.querySelector('table').scrollWidth]")
     tab.close()
     assert widths[0] <= 1280 < widths[1]  # the page fits; the table inside it is wider and scrolls
+
+
+def test_with_no_run_the_page_is_the_toy_lab_alone(browser):
+    import threading
+
+    from genzoo.explore import make_server
+
+    srv = make_server([], port=0)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    tab = browser.new_page()
+    errors = []
+    tab.on("pageerror", lambda e: errors.append(str(e)))
+    tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    try:
+        tab.goto(srv.url)
+        tab.wait_for_function("window.genzooState.lab !== null")
+        assert tab.inner_text("#run-info") == "no run given: the toy lab alone"
+        assert tab.evaluate("['#map-section', '#gen-section'].map((s) => document.querySelector(s).hidden)") == [True, True]
+        tab.select_option("#lab-data", "grid25")
+        tab.wait_for_function("window.genzooState.lab.data === 'grid25'")
+        assert tab.inner_text("#lab-coverage").endswith(" / 25")
+        assert errors == []
+    finally:
+        tab.close()
+        srv.shutdown()
+        srv.server_close()
