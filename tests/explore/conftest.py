@@ -6,7 +6,8 @@ import threading
 from pathlib import Path
 
 import pytest
-from explore_client import RUNS
+
+from .explore_client import RUNS
 
 
 @pytest.fixture(scope="session")

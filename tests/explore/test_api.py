@@ -11,7 +11,6 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 import torch
-from explore_client import RUNS, png_pixels, request
 
 from genzoo import load
 from genzoo.data.corrupt import corrupt
@@ -19,6 +18,8 @@ from genzoo.explore import as_uint8
 from genzoo.explore.server import MAX_BODY, MAX_LABS
 from genzoo.explore.views import slerp
 from genzoo.metrics.reconstruction import psnr
+
+from .explore_client import RUNS, png_pixels, request
 
 INDEX = {name: i for i, name in enumerate(RUNS)}
 

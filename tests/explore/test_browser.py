@@ -14,7 +14,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from explore_client import RUNS
+
+from .explore_client import RUNS
 
 playwright = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed (pip install "
                                  "playwright; .ci/run installs it)")
