@@ -159,8 +159,12 @@ def test_a_drawing_lands_where_its_code_does(server, digits):
 def test_samples_and_walks_are_the_models_own(server, models):
     status, answer = request(server, "POST", f"/api/runs/{INDEX['gan']}/samples", {"n": 5, "seed": 9})
     assert status == 200
-    np.testing.assert_array_equal([png_pixels(u) for u in answer["images"]],
-                                  as_uint8(models["gan"].sample(5, random_state=9)))
+    samples = models["gan"].sample(5, random_state=9)
+    np.testing.assert_array_equal([png_pixels(u) for u in answer["images"]], as_uint8(samples))
+    assert answer["d_label"] == "D(x)"
+    np.testing.assert_allclose(answer["d"], models["gan"].discriminate(samples), atol=1e-4)
+    _, vae = request(server, "POST", f"/api/runs/{INDEX['vae']}/samples", {"n": 2})
+    assert (vae["d"], vae["d_label"]) == (None, None)  # no discriminator
     status, walk = request(server, "POST", f"/api/runs/{INDEX['gan']}/walk", {"seed_a": 3, "seed_b": 4, "frames": 6})
     assert status == 200 and len(walk["frames"]) == 6
     gan = models["gan"]
@@ -346,7 +350,8 @@ def test_a_conditional_model_samples_the_class_asked_for(other_server):
     assert (info["views"], info["conditional"], info["classes"]) == (["samples"], True, list(range(10)))
     status, answer = request(other_server, "POST", "/api/runs/0/samples", {"n": 6, "seed": 2, "label": 3})
     assert status == 200
-    np.testing.assert_array_equal([png_pixels(u) for u in answer["images"]], as_uint8(cgan.sample(6, y=3, random_state=2)))
+    samples = cgan.sample(6, y=3, random_state=2)
+    np.testing.assert_array_equal([png_pixels(u) for u in answer["images"]], as_uint8(samples))
     _, other = request(other_server, "POST", "/api/runs/0/samples", {"n": 6, "seed": 2, "label": 4})
     assert other["images"] != answer["images"]
     status, answer = request(other_server, "POST", "/api/runs/0/samples", {"n": 6, "label": 12})

@@ -153,8 +153,7 @@ class Explorer:
             if label is not None and (not view.conditional or label not in classes):
                 raise BadRequest(f"label {label!r}: " + (f"use one of {classes}" if view.conditional else
                                                          f"{view.name} is not a conditional model"))
-            return {"images": view.samples(need_int(body, "n", 1, 64, 16), need_int(body, "seed", 0, 2**31 - 1, 0),
-                                           label)}
+            return view.samples(need_int(body, "n", 1, 64, 16), need_int(body, "seed", 0, 2**31 - 1, 0), label)
         return {"frames": view.walk(need_int(body, "seed_a", 0, 2**31 - 1), need_int(body, "seed_b", 0, 2**31 - 1),
                                     need_int(body, "frames", 2, 32, 10))}
 

@@ -22,8 +22,8 @@ from ..data.corrupt import NOISES, corrupt
 from ..errors import ConfigError
 from ..metrics.reconstruction import psnr
 from ..models import Estimator, can, load
-from ..models.capabilities import CONDITION, DECODE, DENOISE, ENCODE, NORMAL_PRIOR, RECONSTRUCT, SAMPLE
-from ..report import run_data, two_classes
+from ..models.capabilities import CONDITION, DECODE, DENOISE, DISCRIMINATE, ENCODE, NORMAL_PRIOR, RECONSTRUCT, SAMPLE
+from ..report import d_label, run_data, two_classes
 
 MAX_POINTS = 10_000  # test images on the latent map
 POOL = 10_000  # training images searched for nearest neighbours
@@ -208,9 +208,16 @@ class RunView:
                 "psnr_noisy": round(float(psnr(clean, noisy)[0]), 2),
                 "psnr_denoised": round(float(psnr(clean, denoised)[0]), 2)}
 
-    def samples(self, n: int, seed: int, label: int | None) -> list[str]:
+    def samples(self, n: int, seed: int, label: int | None) -> dict[str, Any]:
+        """``n`` samples (of class ``label`` for a conditional model) and, for a model with a discriminator, what D
+        says of each, in its unit (``d_label``)."""
         y = {} if label is None else {"y": label}
-        return [png_url(image) for image in self.estimator.sample(n, **y, random_state=seed)]
+        images = self.estimator.sample(n, **y, random_state=seed)
+        answer = {"images": [png_url(image) for image in images], "d": None, "d_label": None}
+        if can(self.estimator, DISCRIMINATE):
+            answer["d"] = self.estimator.discriminate(images, **y).round(4).tolist()
+            answer["d_label"] = d_label(self.estimator)
+        return answer
 
     def walk(self, seed_a: int, seed_b: int, frames: int) -> list[str]:
         """``frames`` images on the way between two of the model's draws: a VAE's prior codes (spherically, as

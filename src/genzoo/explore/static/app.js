@@ -378,7 +378,10 @@ function buildSamples() {
 function reroll() {
   const body = { n: 16, seed: state.seed };
   if (state.run.conditional) body.label = Number($("gen-class").value);
-  coalesce("samples", async () => fill("samples", (await api(`/api/runs/${state.r}/samples`, body)).images));
+  coalesce("samples", async () => {
+    const answer = await api(`/api/runs/${state.r}/samples`, body);
+    fill("samples", answer.images, answer.d && answer.d.map((v) => `${answer.d_label} ${v.toFixed(2)}`));
+  });
 }
 $("reroll").onclick = () => { state.seed += 1; reroll(); };
 $("gen-class").onchange = reroll;
