@@ -1,13 +1,17 @@
 """The GAN family side by side, with numbers: toy mode coverage over seeds, with and without packing, and every
 variant on MNIST and Fashion-MNIST at one equal budget.
 
-    python benchmarks/gan_family.py [--sections defaults toy images] [--seeds 5] [--epochs 3]
+    python benchmarks/gan_family.py [--sections defaults toy g_norm images] [--seeds 5] [--epochs 3]
 
 defaults: the plain ``GAN()``'s candidate defaults on ring8 (what ``genzoo train gan --data toy:ring8`` trains on),
     5 seeds each: modes covered and high-quality share, mean and worst seed.
 toy: every unconditional variant (gan, lsgan, wgan, wgan-gp, dragan, ebgan, began), with pack 1 and 2, and the plain
     GAN with ``minibatch_std``, on ring8 (σ 0.02) and grid25 (σ 0.05), 4,000 points, one MLP pair and budget for
     all (TOY below), ``--seeds`` seeds: modes covered and high-quality share of 2,500 samples, mean and worst seed.
+g_norm: the plain ``GAN()`` with its defaults on each dataset (the MLP pair, its generator batch-normalised, the
+    default for images) against the same with ``g_norm="none"`` (genzoo's MLP generator before), ``--epochs``
+    epochs, ``--norm-seeds`` seeds: 10,000 samples' FD, KID, precision and recall, and D's mean output on real and
+    fake images in the last epoch.
 images: every variant (the ten of the collections) with the MLP pair, ``--epochs`` epochs, batch 64, on each
     dataset: 10,000 samples against the test split on the domain classifier's features (FD, KID, precision,
     recall), seconds per epoch; the conditional ones: the share of samples the domain classifier calls the class
@@ -97,6 +101,28 @@ def toy_section(data: str, seeds: int) -> dict:
             "params": {k: list(v) if isinstance(v, tuple) else v for k, v in TOY.items()}}
 
 
+G_NORMS = {"g_norm batch (default for images)": {}, "g_norm none (genzoo's MLP generator before)": {"g_norm": "none"}}
+
+
+def g_norm_rows(dataset: str, data_dir: str, epochs: int, seeds: int) -> list[dict]:
+    (x, _), (xt, _) = (load_dataset(dataset, s, data_dir) for s in ("train", "test"))
+    classifier = domain_classifier(dataset, data_dir)
+    rows = []
+    for setting, params in G_NORMS.items():
+        for seed in range(seeds):
+            model = MODELS["gan"](epochs=epochs, random_state=seed, **params)
+            t0 = time.perf_counter()
+            model.fit(x)
+            seconds = time.perf_counter() - t0
+            last = model.history_[-1]
+            rows.append({"data": dataset, "setting": setting, "seed": seed, "epochs": epochs, "s": round(seconds),
+                         "d_real": last["train_d_real"], "d_fake": last["train_d_fake"],
+                         **sample_quality(model.sample(10000, random_state=1), dataset, data_dir, reference=xt,
+                                          classifier=classifier)})
+            print(rows[-1], flush=True)
+    return rows
+
+
 def image_rows(dataset: str, data_dir: str, epochs: int) -> list[dict]:
     (x, y), (xt, yt) = (load_dataset(dataset, s, data_dir) for s in ("train", "test"))
     classifier = domain_classifier(dataset, data_dir)
@@ -125,9 +151,10 @@ def image_rows(dataset: str, data_dir: str, epochs: int) -> list[dict]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sections", nargs="+", default=["defaults", "toy", "images"],
-                        choices=["defaults", "toy", "images"])
+    parser.add_argument("--sections", nargs="+", default=["defaults", "toy", "g_norm", "images"],
+                        choices=["defaults", "toy", "g_norm", "images"])
     parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--norm-seeds", type=int, default=2)
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--datasets", nargs="+", default=["mnist", "fashion-mnist"])
     parser.add_argument("--toy-data", nargs="+", default=["ring8", "grid25"], choices=["ring8", "grid25"])
@@ -140,6 +167,9 @@ def main() -> None:
         new["defaults"] = defaults_section(args.seeds) | {"provenance": started}
     if "toy" in args.sections:
         new["toy"] = {d: toy_section(d, args.seeds) | {"provenance": started} for d in args.toy_data}
+    if "g_norm" in args.sections:
+        new["g_norm"] = [r | {"provenance": started} for d in args.datasets
+                         for r in g_norm_rows(d, args.data_dir, args.epochs, args.norm_seeds)]
     if "images" in args.sections:
         new["images"] = [r | {"provenance": started} for d in args.datasets
                          for r in image_rows(d, args.data_dir, args.epochs)]
@@ -150,8 +180,9 @@ def main() -> None:
             results["defaults"] = new["defaults"]
         if "toy" in new:
             results["toy"] = results.get("toy", {}) | new["toy"]
-        if "images" in new:
-            results["images"] = [r for r in results.get("images", []) if r["data"] not in args.datasets] + new["images"]
+        for section in ("g_norm", "images"):
+            if section in new:
+                results[section] = [r for r in results.get(section, []) if r["data"] not in args.datasets] + new[section]
         results["published"] = PUBLISHED
         path.write_text(json.dumps(results, indent=1))
         (ROOT / "results" / "gan-family.md").write_text(markdown(results))
@@ -178,6 +209,19 @@ def markdown(results: dict) -> str:
         lines += [f"| {s['model']} | {s['option']} | {s['seeds']} | {s['modes_mean']:.1f}/{s['modes']} | "
                   f"{s['modes_worst']}/{s['modes']} | {s['hq_mean']:.2f} | {s['hq_worst']:.2f} |" for s in t["summary"]]
         lines += ["", footer_or_missing(t.get("provenance")), ""]
+    if results.get("g_norm"):
+        lines += ["### The plain GAN on images: its generator batch-normalised or not (MLP pair, defaults)", "",
+                  "| data | setting | seeds | epochs | FD (mean) | FD (worst) | KID (mean) | precision (mean) | "
+                  "recall (mean) | D(x), D(G(z)) last epoch (mean) |", "|---|---|---|---|---|---|---|---|---|---|"]
+        for data, setting in dict.fromkeys((r["data"], r["setting"]) for r in results["g_norm"]):
+            rows = [r for r in results["g_norm"] if (r["data"], r["setting"]) == (data, setting)]
+            mean = {k: float(np.mean([r[k] for r in rows])) for k in ("fd", "kid", "precision", "recall", "d_real",
+                                                                       "d_fake")}
+            lines.append(f"| {data} | {setting} | {len(rows)} | {rows[0]['epochs']} | {mean['fd']:.1f} | "
+                         f"{max(r['fd'] for r in rows):.1f} | {mean['kid']:.1f} | {mean['precision']:.3f} | "
+                         f"{mean['recall']:.3f} | {mean['d_real']:.3f}, {mean['d_fake']:.3f} |")
+        provs = {json.dumps(r["provenance"], sort_keys=True) for r in results["g_norm"]}
+        lines += [""] + [footer_or_missing(json.loads(p)) for p in sorted(provs)] + [""]
     if results.get("images"):
         lines += ["### Every variant on images, one budget (MLP pair)", "",
                   "| data | model | epochs | s/epoch | FD | KID | precision | recall | class accuracy | "

@@ -1,3 +1,5 @@
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -111,6 +113,25 @@ def test_image_gan_learns_digits_samples_shapes_and_round_trips(digits, tmp_path
     np.testing.assert_array_equal(loaded.discriminate(x[:5]), gan.discriminate(x[:5]))
 
 
+def test_an_image_gan_batch_normalises_its_mlp_generator_and_a_row_gan_does_not(digits, tmp_path):
+    (x, _), _ = digits
+
+    def norms(model):
+        return sum(isinstance(m, torch.nn.BatchNorm1d) for m in model.module_.generator.modules())
+
+    assert (norms(GAN(epochs=0).fit(x)), norms(GAN(epochs=0).fit(toy("ring8", 50)))) == (2, 0)
+    assert (norms(GAN(epochs=0, g_norm="none").fit(x)), norms(GAN(epochs=0, g_norm="batch").fit(toy("ring8", 64)))) \
+        == (0, 2)
+    # a run saved before g_norm existed (no norm layers, no g_norm in its config) still loads, as g_norm="none"
+    before = GAN(hidden=(32,), noise_dim=4, g_norm="none", epochs=1).fit(x, run_dir=tmp_path / "old")
+    config = json.loads((tmp_path / "old" / "config.json").read_text())
+    del config["params"]["g_norm"]
+    (tmp_path / "old" / "config.json").write_text(json.dumps(config))
+    loaded = load(tmp_path / "old")
+    assert loaded.g_norm == "none"
+    np.testing.assert_array_equal(loaded.sample(5, random_state=2), before.sample(5, random_state=2))
+
+
 def test_d_steps_and_resume(digits, tmp_path):
     (x, _), _ = digits
     init = GAN(hidden=(32,), noise_dim=4, epochs=0).fit(x)
@@ -143,6 +164,7 @@ def test_conv_gan_sizes_from_the_image_and_trains(mnist):
     ({"g_loss": "wasserstein"}, "g_loss='wasserstein' is not allowed"),
     ({"d_steps": 0}, "d_steps=0 is not allowed"),
     ({"noise": "cauchy"}, "noise='cauchy'"),
+    ({"g_norm": "layer"}, "g_norm='layer' is not allowed"),
     ({"output": "sigmoid"}, r"values in \[-2"),
 ])
 def test_bad_parameters_and_data(params, match):

@@ -31,19 +31,30 @@ def activation(name: str, inplace: bool = False) -> nn.Module:
     return ACTIVATIONS[name](inplace=True) if inplace and name in IN_PLACE else ACTIVATIONS[name]()
 
 
-def mlp(sizes: Sequence[int], hidden_activation: str, final_activation: str = "linear") -> nn.Sequential:
-    """Linear layers ``sizes[0] -> sizes[1] -> ... -> sizes[-1]``, ``hidden_activation`` between them."""
+NORMS = ("none", "batch")
+
+
+def mlp(sizes: Sequence[int], hidden_activation: str, final_activation: str = "linear",
+        norm: str = "none") -> nn.Sequential:
+    """Linear layers ``sizes[0] -> sizes[1] -> ... -> sizes[-1]``, ``hidden_activation`` between them, each hidden
+    layer batch-normalised before its activation with ``norm="batch"``."""
+    if norm not in NORMS:
+        raise ConfigError(f"unknown norm {norm!r}; use one of {', '.join(NORMS)}")
     layers: list[nn.Module] = []
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         layers.append(nn.Linear(n_in, n_out))
         last = i == len(sizes) - 2
+        if norm == "batch" and not last:
+            layers.append(nn.BatchNorm1d(n_out))
         layers.append(activation(final_activation if last else hidden_activation))
     return nn.Sequential(*layers)
 
 
 def blocks(net: nn.Sequential) -> list[nn.Sequential]:
-    """The ``(Linear, activation)`` pairs of a net made by :func:`mlp`, first to last (sharing its modules)."""
-    return [net[i : i + 2] for i in range(0, len(net), 2)]
+    """The layers of a net made by :func:`mlp`, one block per ``Linear`` with what follows it (its norm and
+    activation), first to last (sharing its modules)."""
+    starts = [i for i, layer in enumerate(net) if isinstance(layer, nn.Linear)]
+    return [net[a:b] for a, b in zip(starts, [*starts[1:], len(net)])]
 
 
 class MLPEncoder(nn.Module):
@@ -62,10 +73,11 @@ class MLPEncoder(nn.Module):
 class MLPDecoder(nn.Module):
     """``(N, in_dim)`` -> logits ``(N, *output_shape)``: ``hidden`` layers (usually the encoder's reversed), then linear."""
 
-    def __init__(self, in_dim: int, hidden: Sequence[int], output_shape: Sequence[int], activation: str = "relu") -> None:
+    def __init__(self, in_dim: int, hidden: Sequence[int], output_shape: Sequence[int], activation: str = "relu",
+                 norm: str = "none") -> None:
         super().__init__()
         self.output_shape = tuple(output_shape)
-        self.net = mlp([in_dim, *hidden, math.prod(output_shape)], activation)
+        self.net = mlp([in_dim, *hidden, math.prod(output_shape)], activation, norm=norm)
 
     def forward(self, z: Tensor) -> Tensor:
         return self.net(z).view(-1, *self.output_shape)
