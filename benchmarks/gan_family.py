@@ -123,11 +123,11 @@ def g_norm_rows(dataset: str, data_dir: str, epochs: int, seeds: int) -> list[di
     return rows
 
 
-def image_rows(dataset: str, data_dir: str, epochs: int) -> list[dict]:
+def image_rows(dataset: str, data_dir: str, epochs: int, models: tuple[str, ...] = FAMILY) -> list[dict]:
     (x, y), (xt, yt) = (load_dataset(dataset, s, data_dir) for s in ("train", "test"))
     classifier = domain_classifier(dataset, data_dir)
     rows = []
-    for name in FAMILY:
+    for name in models:
         model = MODELS[name](arch="mlp", epochs=epochs, batch_size=64)
         t0 = time.perf_counter()
         model.fit(x, y) if can(model, CONDITION) else model.fit(x)
@@ -155,6 +155,8 @@ def main() -> None:
                         choices=["defaults", "toy", "g_norm", "images"])
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--norm-seeds", type=int, default=2)
+    parser.add_argument("--models", nargs="+", default=list(FAMILY), choices=FAMILY,
+                        help="images: only these variants (their rows at this --epochs replace the same rows)")
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--datasets", nargs="+", default=["mnist", "fashion-mnist"])
     parser.add_argument("--toy-data", nargs="+", default=["ring8", "grid25"], choices=["ring8", "grid25"])
@@ -172,7 +174,7 @@ def main() -> None:
                          for r in g_norm_rows(d, args.data_dir, args.epochs, args.norm_seeds)]
     if "images" in args.sections:
         new["images"] = [r | {"provenance": started} for d in args.datasets
-                         for r in image_rows(d, args.data_dir, args.epochs)]
+                         for r in image_rows(d, args.data_dir, args.epochs, tuple(args.models))]
     with open(path, "a") as lock:  # sections may run as separate processes: one at a time here
         fcntl.flock(lock, fcntl.LOCK_EX)
         results = json.loads(path.read_text()) if path.exists() else {}
@@ -180,9 +182,12 @@ def main() -> None:
             results["defaults"] = new["defaults"]
         if "toy" in new:
             results["toy"] = results.get("toy", {}) | new["toy"]
-        for section in ("g_norm", "images"):
-            if section in new:
-                results[section] = [r for r in results.get(section, []) if r["data"] not in args.datasets] + new[section]
+        if "g_norm" in new:
+            results["g_norm"] = [r for r in results.get("g_norm", []) if r["data"] not in args.datasets] + new["g_norm"]
+        if "images" in new:  # a row is one (data, model, epochs): rerunning some leaves the others
+            done = {(r["data"], r["model"], r["epochs"]) for r in new["images"]}
+            results["images"] = [r for r in results.get("images", []) if (r["data"], r["model"], r["epochs"]) not in done
+                                 ] + new["images"]
         results["published"] = PUBLISHED
         path.write_text(json.dumps(results, indent=1))
         (ROOT / "results" / "gan-family.md").write_text(markdown(results))
