@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import base64
 import http.client
-import io
 import json
 import os
 import re
@@ -32,10 +31,10 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from genzoo import VAE, Autoencoder, load, load_dataset
 from genzoo.explore import as_uint8
+from genzoo.explore.views import png_pixels
 from genzoo.provenance import footer, provenance
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -90,11 +89,6 @@ def post(connection: http.client.HTTPConnection, path: str, payload: bytes) -> t
     connection.request("POST", path, body=payload, headers={"Content-Type": "application/json"})
     response = connection.getresponse()
     return response.status, json.loads(response.read())
-
-
-def png_pixels(url: str) -> np.ndarray:
-    picture = np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))))
-    return picture[None] if picture.ndim == 2 else picture.transpose(2, 0, 1)
 
 
 def percentiles(ms: list[float]) -> dict[str, float]:

@@ -1,11 +1,9 @@
-"""HTTP and PNG helpers for the explorer's tests."""
+"""The HTTP helper of the explorer's tests."""
 
 from __future__ import annotations
 
 import http.client
 import json
-
-import numpy as np
 
 RUNS = ("pca", "ae", "vae", "gan", "dae", "conv")
 
@@ -21,14 +19,3 @@ def request(srv, method: str, path: str, body=None, *, raw: bytes | None = None,
     answer = json.loads(response.read())
     connection.close()
     return response.status, answer
-
-
-def png_pixels(url: str) -> np.ndarray:
-    """The pixels ``(C, H, W)`` uint8 of a ``data:image/png`` URL."""
-    import base64
-    import io
-
-    from PIL import Image
-
-    picture = np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))))
-    return picture[None] if picture.ndim == 2 else picture.transpose(2, 0, 1)

@@ -16,10 +16,10 @@ from genzoo import load
 from genzoo.data.corrupt import corrupt
 from genzoo.explore import as_uint8
 from genzoo.explore.server import MAX_BODY, MAX_LABS
-from genzoo.explore.views import slerp
+from genzoo.explore.views import png_pixels, slerp
 from genzoo.metrics.reconstruction import psnr
 
-from .explore_client import RUNS, png_pixels, request
+from .explore_client import RUNS, request
 
 INDEX = {name: i for i, name in enumerate(RUNS)}
 

@@ -121,7 +121,7 @@ class Explorer:
         if route not in needs or (method == "GET") != (route in ("points", "item")):
             raise BadRequest(f"no such API route: {method} /api/runs/…/{route}", HTTPStatus.NOT_FOUND)
         if needs[route] not in views:
-            raise BadRequest(f"{view.name} holds a {view.info()['model']}, which has no {needs[route]} view "
+            raise BadRequest(f"{view.name} holds a {type(view.estimator).__name__}, which has no {needs[route]} view "
                              f"(its views: {', '.join(views) or 'none'})", HTTPStatus.UNPROCESSABLE_ENTITY)
         last = len(view.x) - 1
         if route == "points":
@@ -148,10 +148,9 @@ class Explorer:
             level = need_float(body, "level", 0.0, 2.0 if noise == "gaussian" else 1.0)
             return view.denoise(need_int(body, "i", 0, last), noise, level, need_int(body, "seed", 0, 2**31 - 1, 0))
         if route == "samples":
-            classes = view.info()["classes"]
             label = body.get("label")
-            if label is not None and (not view.conditional or label not in classes):
-                raise BadRequest(f"label {label!r}: " + (f"use one of {classes}" if view.conditional else
+            if label is not None and (not view.conditional or label not in view.classes):
+                raise BadRequest(f"label {label!r}: " + (f"use one of {view.classes}" if view.conditional else
                                                          f"{view.name} is not a conditional model"))
             return view.samples(need_int(body, "n", 1, 64, 16), need_int(body, "seed", 0, 2**31 - 1, 0), label)
         return {"frames": view.walk(need_int(body, "seed_a", 0, 2**31 - 1), need_int(body, "seed_b", 0, 2**31 - 1),

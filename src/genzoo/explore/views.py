@@ -21,6 +21,7 @@ from PIL import Image
 from ..data.corrupt import NOISES, corrupt
 from ..errors import ConfigError
 from ..metrics.reconstruction import psnr
+from ..metrics.representation import nearest_neighbours
 from ..models import Estimator, can, load
 from ..models.capabilities import CONDITION, DECODE, DENOISE, DISCRIMINATE, ENCODE, NORMAL_PRIOR, RECONSTRUCT, SAMPLE
 from ..report import d_label, run_data, two_classes
@@ -45,6 +46,12 @@ def png_url(image: np.ndarray) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+def png_pixels(url: str) -> np.ndarray:
+    """The pixels ``(C, H, W)`` uint8 of a :func:`png_url` (its inverse, for tests and benchmarks)."""
+    picture = np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))))
+    return picture[None] if picture.ndim == 2 else picture.transpose(2, 0, 1)
+
+
 def slerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
     """Spherical interpolation ``(T, D)`` from ``a`` to ``b`` ``(D,)`` at fractions ``t`` ``(T,)`` (linear when the
     two are parallel)."""
@@ -53,12 +60,6 @@ def slerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
     if omega < 1e-6:
         return (1 - t)[:, None] * a + t[:, None] * b
     return (np.sin((1 - t) * omega)[:, None] * a + np.sin(t * omega)[:, None] * b) / np.sin(omega)
-
-
-def squared_distances(queries: np.ndarray, pool: np.ndarray, pool_norms: np.ndarray) -> np.ndarray:
-    """Squared Euclidean distances ``(Q, P)`` between rows, by one matrix product."""
-    q = queries.astype(np.float32)
-    return np.maximum((q * q).sum(1)[:, None] + pool_norms[None] - 2.0 * q @ pool.T, 0.0)
 
 
 class RunView:
@@ -83,6 +84,7 @@ class RunView:
                               "toy lab trains GANs on such data live: genzoo explore with no run")
         self.input_shape = shape
         self.x, self.y = x[:max_points], None if y is None else y[:max_points]
+        self.classes = [] if self.y is None else sorted(set(self.y.tolist()))
         self.conditional = can(self.estimator, CONDITION)
         self.encodes = can(self.estimator, ENCODE) and can(self.estimator, DECODE) and not self.conditional
         self.codes = self.xy = None
@@ -94,8 +96,6 @@ class RunView:
             self.pool_x, self.pool_y = x_pool[keep], None if y_pool is None else y_pool[keep]
             self.pool_pixels = self.pool_x.reshape(len(keep), -1).astype(np.float32) / 255.0
             self.pool_codes = self.estimator.transform(self.pool_x).astype(np.float32)
-            self.pool_pixel_norms = (self.pool_pixels**2).sum(1)
-            self.pool_code_norms = (self.pool_codes**2).sum(1)
             low, high = np.percentile(self.codes, [0.5, 99.5], axis=0)
             pad = 0.1 * (high - low) + 1e-3
             self.slider_range = np.stack([low - pad, high + pad], 1)
@@ -123,7 +123,7 @@ class RunView:
         e = self.estimator
         info = {"name": self.name, "model": type(e).__name__, "data": self.data, "input_shape": list(self.input_shape),
                 "views": self.views(), "code_size": self.code_size, "sliders": min(self.code_size, SLIDERS),
-                "points": len(self.x), "classes": [] if self.y is None else sorted(set(self.y.tolist())),
+                "points": len(self.x), "classes": self.classes,
                 "conditional": self.conditional, "spherical": can(e, NORMAL_PRIOR),
                 "projection": "identity" if self.code_size == 2 else self.projection,
                 "noises": list(NOISES), "noise": getattr(e, "noise", None), "noise_level": getattr(e, "noise_level", None),
@@ -180,13 +180,11 @@ class RunView:
     def neighbours(self, pixels: np.ndarray, z: np.ndarray, k: int) -> dict[str, list[dict[str, Any]]]:
         """The ``k`` training images nearest to an image ``(F,)`` in [0, 1] by pixels, and to its code ``(D,)``."""
         found = {}
-        for kind, query, pool, norms in (("pixels", pixels, self.pool_pixels, self.pool_pixel_norms),
-                                         ("codes", z, self.pool_codes, self.pool_code_norms)):
-            d2 = squared_distances(query[None], pool, norms)[0]
-            order = np.argsort(d2)[:k]
-            found[kind] = [{"image": png_url(self.pool_x[j].astype(np.float32) / 255.0),
-                            "distance": round(float(np.sqrt(d2[j])), 4),
-                            "label": None if self.pool_y is None else int(self.pool_y[j])} for j in order]
+        for kind, query, pool in (("pixels", pixels, self.pool_pixels), ("codes", z, self.pool_codes)):
+            order, distances = nearest_neighbours(query[None].astype(np.float32), pool, k)
+            found[kind] = [{"image": png_url(self.pool_x[j].astype(np.float32) / 255.0), "distance": round(float(d), 4),
+                            "label": None if self.pool_y is None else int(self.pool_y[j])}
+                           for j, d in zip(order[0], distances[0])]
         return found
 
     def neighbours_of(self, i: int, k: int) -> dict[str, Any]:
@@ -255,8 +253,7 @@ class RunView:
             return np.pad(z, ((0, 0), (0, 2 - z.shape[1])))
         if self.projection == "pca":
             return (z - self.mean) @ self.components
-        nearest = squared_distances(z, self.codes, (self.codes**2).sum(1)).argmin(1)
-        return self.xy[nearest]
+        return self.xy[nearest_neighbours(z.astype(np.float32), self.codes, 1)[0][:, 0]]
 
 
 def run_name(run_dir: str | os.PathLike, taken: set[str]) -> str:
