@@ -8,7 +8,7 @@ from genzoo import VAE, ConfigError, load
 from genzoo.cli import main
 from genzoo.data import binarize
 from genzoo.engine import Hooks, Progress, load_state
-from genzoo.engine.schedules import burda
+from genzoo.engine.schedules import burda, cosine
 
 
 @pytest.fixture(scope="module")
@@ -66,6 +66,11 @@ def test_burdas_schedule_fitted_into_the_epochs():
     assert np.mean(np.isclose(factors, 0.1)) == pytest.approx(2187 / 3280, abs=1e-3)  # the last stage: 2/3
 
 
+def test_cosine_schedule_anneals_from_the_base_rate_to_zero():
+    f = cosine(40)
+    assert [f(e) for e in (0, 10, 20, 30, 40, 45)] == pytest.approx([1, (1 + 0.5**0.5) / 2, 0.5, (1 - 0.5**0.5) / 2, 0, 0])
+
+
 class StopAtEpoch(Hooks):
     """Interrupts training as epoch ``n`` + 1 fetches its first batch (epoch n's checkpoint is written)."""
 
@@ -105,7 +110,7 @@ def test_iwae_with_warm_up_and_schedule_from_the_cli_resumes_bit_for_bit(tmp_pat
     ({"objective": "vi"}, "objective='vi' is not allowed"),
     ({"k": 0}, "k=0 is not allowed"),
     ({"kl_warmup": -1.0}, "kl_warmup=-1.0 is not allowed"),
-    ({"lr_schedule": "cosine"}, "lr_schedule='cosine' is not allowed"),
+    ({"lr_schedule": "step"}, "lr_schedule='step' is not allowed"),
 ])
 def test_bad_parameters(params, match, digits):
     (x, _), _ = digits

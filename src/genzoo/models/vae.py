@@ -89,7 +89,8 @@ class VAE(Transformer, NeuralEstimator):
             (for ``elbo``, its reconstruction term is averaged over them).
         kl_warmup: epochs over which the weight of the KL term (of log p(z) − log q(z|x) for ``iwae``) rises
             linearly from 0 to ``beta`` (0: none). lr_schedule: ``burda`` (Burda et al.'s 8 stages of 3^i epochs,
-            the rate 10^(−i/7) of ``lr`` in stage i, fitted into ``epochs``) or None.
+            the rate 10^(−i/7) of ``lr`` in stage i, fitted into ``epochs``), ``cosine`` (half a cosine from ``lr``
+            to 0 over ``epochs``) or None.
         The training parameters are those of every genzoo estimator. Burda et al.'s net is
         ``hidden=(200, 200), activation="tanh", latent_dim=50``.
 
