@@ -123,7 +123,7 @@ def evaluate(estimator: Estimator, x_test: np.ndarray, y_test: np.ndarray | None
         metrics.update(sample_quality(samples, data_name, data_dir, reference=x_test, classifier=classifier))
         metrics.update(parzen_estimate(samples, x_test))  # the GAN paper's (weak) estimate
         if can(estimator, CONDITION):  # samples of class c (in turn) that the domain classifier calls c
-            asked = np.arange(fd_samples) % len(estimator.classes_)
+            asked = estimator.classes_[np.arange(fd_samples) % len(estimator.classes_)]
             metrics["class_accuracy"] = float((classifier.predict(samples) == asked).mean())
     return metrics
 
@@ -149,10 +149,10 @@ def draw_figures(estimator: Estimator, run_dir: str | os.PathLike, x_test: np.nd
         paths.append(plots.denoising(noisy, estimator.reconstruct(noisy), x[:8], out / "denoising.png",
                                      title=f"{title}: noisy, denoised, clean (PSNR under each)"))
     if can(estimator, CONDITION) and images:  # a row per class; then one z per column decoded with every class
-        classes = len(estimator.classes_)
-        paths.append(plots.sample_grid(estimator.sample(10 * classes, y=np.repeat(np.arange(classes), 10)),
+        classes = estimator.classes_
+        paths.append(plots.sample_grid(estimator.sample(10 * len(classes), y=np.repeat(classes, 10)),
                                        out / "samples.png", columns=10, title=f"{title}: samples, a row per class"))
-        styles = np.concatenate([estimator.sample(10, y=c, random_state=0) for c in range(classes)])  # one z draw
+        styles = np.concatenate([estimator.sample(10, y=c, random_state=0) for c in classes])  # one z draw
         paths.append(plots.sample_grid(styles, out / "same-z-every-class.png", columns=10,
                                        title=f"{title}: one z per column, a class per row"))
     elif can(estimator, SAMPLE) and (images or not can(estimator, DISCRIMINATE)):

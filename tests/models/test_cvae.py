@@ -52,19 +52,21 @@ def test_samples_have_the_class_asked_for_and_the_label_helps_the_bound(trained,
 
 
 def test_the_label_surface_and_its_errors(trained, digits):
-    (x, _), (xt, yt) = digits
+    (x, y), (xt, yt) = digits
     assert trained.transform(xt[:5], yt[:5]).shape == (5, 4)
     assert trained.inverse_transform(np.zeros((3, 4)), 7).shape == (3, 1, 8, 8)
     assert trained.sample(4, y=2).shape == (4, 1, 8, 8)
+    refit = CVAE(hidden=(16,), latent_dim=2, epochs=1)  # fit_transform keeps the labels for the transform
+    np.testing.assert_array_equal(refit.fit_transform(x, y), refit.transform(x, y))
     for bad, match in ((yt[:4], r"one label per image: shaped \(5,\), got \(4,\)"),
-                       (yt[:5].astype(float), "must be integer class labels"),
+                       (yt[:5] + 0.5, r"Unknown label type: continuous. y holds \d.5"),
                        (np.full(5, 12), "class 12, which the model was not trained on"),
-                       (None, r"needs class labels y, shaped \(5,\)")):
+                       (None, r"give class labels y, shaped \(5,\)")):
         with pytest.raises(ConfigError, match=match):
             trained.reconstruct(xt[:5], bad)
-    with pytest.raises(ConfigError, match="needs class labels y"):
+    with pytest.raises(ConfigError, match="requires y to be passed, but the target y is None: give class labels y"):
         CVAE(epochs=1).fit(x)
-    with pytest.raises(ConfigError, match="single class"):
+    with pytest.raises(ConfigError, match="one class"):
         CVAE(epochs=1).fit(x[:20], np.zeros(20, dtype=int))
 
 

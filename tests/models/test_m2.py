@@ -48,6 +48,11 @@ def test_m2_with_few_labels_beats_logistic_regression_on_the_labelled_pixels(dig
     np.testing.assert_allclose(proba.sum(1), 1, rtol=1e-5)
     np.testing.assert_array_equal(m2.predict(xt[:20]), proba.argmax(1))
     assert m2.sample(3, y=4).shape == (3, 1, 8, 8)
+    # without labels, the codes and reconstructions are those of the class M2 predicts (not of some fixed class)
+    predicted = m2.predict(xt[:20])
+    np.testing.assert_array_equal(m2.transform(xt[:20]), m2.transform(xt[:20], predicted))
+    np.testing.assert_array_equal(m2.reconstruct(xt[:20]), m2.reconstruct(xt[:20], predicted))
+    assert not np.array_equal(m2.transform(xt[:20]), m2.transform(xt[:20], (predicted + 1) % 10))
 
 
 def test_m1_m2_classifies_images_through_a_copy_of_m1(digits, few_labels, tmp_path):
@@ -71,7 +76,7 @@ def test_labels_and_their_errors(digits):
     for n in (5, len(y) + 1):
         with pytest.raises(ConfigError, match=f"--labels {n}: choose from 10"):
             labelled_subset(y, n)
-    for bad, match in ((np.full(len(y), -1), "no labelled row"), (y - 2, "label -2: labels are 0, 1, ...; -1 marks"),
+    for bad, match in ((np.full(len(y), -1), "no labelled row"), (y + 0.5, "Unknown label type: continuous"),
                        (y[:10], "one label per image")):
         with pytest.raises(ConfigError, match=match):
             M2(epochs=1).fit(x, bad)

@@ -16,29 +16,19 @@ from torch import Tensor, nn
 from ..errors import ConfigError
 from ..validation import check_int
 from .base import Estimator, NeuralEstimator, load, store_params
+from .labels import Conditional
 
 
-class Classifier(ClassifierMixin, NeuralEstimator):
+class Classifier(ClassifierMixin, Conditional, NeuralEstimator):
     """A module ``(N, *shape)`` -> logits ``(N, n_classes)`` trained with cross-entropy on labels ``y``.
 
-    Subclasses build the module (``_build``, where ``classes_`` is already set) and have ``n_classes``.
+    Subclasses build the module (``_build``, where ``classes_`` is already set) and have ``n_classes``; the labels
+    are :class:`~genzoo.models.labels.Conditional`'s (any integers or strings; ``classes_`` saved with the model).
     """
 
     def _check_params(self) -> None:
         super()._check_params()
         check_int("n_classes", self.n_classes, 2, allow_none=True)
-
-    def _fit_labels(self, y: Any, n: int) -> Tensor:
-        if y is None:
-            raise ConfigError(f"{type(self).__name__}.fit needs labels y")
-        y = np.asarray(y)
-        if y.shape != (n,) or not np.issubdtype(y.dtype, np.integer) or y.min() < 0:
-            raise ConfigError(f"y must be non-negative integer labels shaped ({n},), got {y.dtype} {y.shape}")
-        n_classes = self.n_classes or int(y.max()) + 1
-        if y.max() >= n_classes:
-            raise ConfigError(f"y has label {y.max()} but n_classes={n_classes}")
-        self.classes_ = np.arange(n_classes)
-        return torch.from_numpy(y.astype(np.int64))
 
     def _losses(self, batch: tuple[Tensor, Tensor], generator: torch.Generator) -> dict[str, Tensor]:
         """Cross-entropy in nats per image (minimised) and the batch's accuracy."""
@@ -52,14 +42,9 @@ class Classifier(ClassifierMixin, NeuralEstimator):
         return self._map(lambda x: self.module_(x).softmax(1), data)
 
     def predict(self, X: Any) -> np.ndarray:
-        return self.predict_proba(X).argmax(1)
-
-    def _fitted_facts(self) -> dict[str, Any]:
-        return {"n_classes": len(self.classes_)}
-
-    def _restore(self, facts: dict[str, Any], tensors: dict[str, Tensor]) -> None:
-        self.classes_ = np.arange(facts["n_classes"])
-        super()._restore(facts, tensors)
+        """The most probable class of each image ``(N,)``, one of ``classes_``."""
+        best = self.predict_proba(X).argmax(1)  # checks that the model is fitted
+        return self.classes_[best]
 
 
 class EncoderClassifier(Classifier):
@@ -68,7 +53,7 @@ class EncoderClassifier(Classifier):
     Args:
         encoder: a fitted genzoo autoencoder (any with ``module_.encoder``) or the path of its run folder.
             It is copied: the autoencoder itself is left unchanged.
-        n_classes: the number of classes; by default ``max(y) + 1``.
+        n_classes: the number of classes, labels 0..n_classes−1; by default the distinct labels of ``y``.
         The training parameters are those of every genzoo estimator.
 
     Fitted: ``module_`` (``nn.Sequential(encoder, head)``), ``classes_``, ``history_``.

@@ -26,10 +26,10 @@ CONDITIONINGS = ("cgan", "acgan")
 
 class ConditionalGAN(Conditional, GAN):
     """A GAN that draws the class asked for; every parameter is :class:`GAN`'s, plus ``conditioning`` (``cgan``:
-    the label into D as well; ``acgan``: an auxiliary classifier on D) and ``n_classes`` (default: the largest
-    label + 1).
+    the label into D as well; ``acgan``: an auxiliary classifier on D) and ``n_classes`` (labels 0..n_classes−1;
+    default: the distinct labels of ``y``).
 
-    ``fit(X, y)`` needs the labels. ``sample(n, y)`` draws class ``y`` (an int for all, or one per sample; default:
+    ``fit(X, y)`` needs the labels. ``sample(n, y)`` draws class ``y`` (one label for all, or one per sample; default:
     the classes in turn); ``generate(Z, y)``; ``discriminate(X, y)`` (ACGAN's ignores ``y``). Fitted: ``classes_``.
     """
 
@@ -78,12 +78,12 @@ class ConditionalGAN(Conditional, GAN):
         self._check_fitted()
         check_int("n", n, 1)
         z = self._noise(n, self._generator(random_state), self._device())
-        return self.generate(z.cpu(), np.arange(n) % len(self.classes_) if y is None else y)
+        return self.generate(z.cpu(), self._in_turn(n) if y is None else y)
 
     def discriminate(self, X: Any, y: Any = None) -> np.ndarray:
         """D's view ``(N,)`` of each image with its class (ACGAN: without), in the unit of ``discriminator_meaning_``."""
         data = self._images(X)
-        labels = self._labels(0 if y is None and self.conditioning == "acgan" else y, len(data))
+        labels = self._labels(self.classes_[0] if y is None and self.conditioning == "acgan" else y, len(data))
         probability = self.discriminator_meaning_ == "probability"
 
         def judge(x: Tensor, t: Tensor) -> Tensor:

@@ -23,7 +23,8 @@ from .vae import VAE, VAENet
 
 
 class CVAE(Conditional, VAE):
-    """A conditional VAE; every parameter is :class:`VAE`'s, plus ``n_classes`` (default: the largest label + 1).
+    """A conditional VAE; every parameter is :class:`VAE`'s, plus ``n_classes`` (labels 0..n_classes−1;
+    default: the distinct labels of ``y``).
 
     The defaults differ from the VAE's in the nets, chosen by measurement (``benchmarks/cvae.py``): 784-512-256-4.
     A small z leaves the class to the label: with the VAE's 784-400-20, 64% of MNIST samples have the class asked for
@@ -81,10 +82,18 @@ class CVAE(Conditional, VAE):
         return self._losses(x, generator, c=self._c(y))
 
     # -- scikit-learn surface --------------------------------------------------------------------
+    def _given(self, data: Tensor, y: Any) -> Tensor:
+        """The class indices ``(N,)`` the nets are conditioned on for ``data``: those of the labels ``y``."""
+        return self._labels(y, len(data))
+
+    def fit_transform(self, X: Any, y: Any = None, **fit_params: Any) -> np.ndarray:
+        """``fit(X, y)``, then the codes of ``X`` given ``y`` (scikit-learn's default would drop ``y``)."""
+        return self.fit(X, y, **fit_params).transform(X, y)
+
     def transform(self, X: Any, y: Any = None) -> np.ndarray:
         """Posterior means μ of q(z|x, y) ``(N, latent_dim)``."""
         data = self._images(X)
-        return self._map(lambda x, t: self.module_.encode(x, self._c(t))[0], data, self._labels(y, len(data)))
+        return self._map(lambda x, t: self.module_.encode(x, self._c(t))[0], data, self._given(data, y))
 
     def inverse_transform(self, Z: Any, y: Any = None) -> np.ndarray:
         """Decoded means ``(N, *input_shape)`` in [0, 1] of codes ``Z`` ``(N, latent_dim)`` with classes ``y``."""
@@ -94,13 +103,13 @@ class CVAE(Conditional, VAE):
 
     def reconstruct(self, X: Any, y: Any = None) -> np.ndarray:
         data = self._images(X)
-        return self._map(lambda x, t: self._mean(self.module_(x, self._c(t))), data, self._labels(y, len(data)))
+        return self._map(lambda x, t: self._mean(self.module_(x, self._c(t))), data, self._given(data, y))
 
     def sample(self, n: int, y: Any = None, random_state: int | None = None) -> np.ndarray:
         """``n`` images ``(n, *input_shape)`` of class ``y`` (an int, or ``(n,)``; default: 0, 1, ... in turn)."""
         self._check_fitted()
         check_int("n", n, 1)
-        y = np.arange(n) % len(self.classes_) if y is None else y
+        y = self._in_turn(n) if y is None else y
         z = torch.randn(n, self.latent_dim, generator=self._generator(random_state), device=self._device())
         return self.inverse_transform(z.cpu(), y)
 
@@ -108,7 +117,7 @@ class CVAE(Conditional, VAE):
         """The conditional ELBO of each image ``(N,)`` in nats (one reparameterised sample)."""
         data = self._images(X)
         gen = self._generator(random_state)
-        return self._map(lambda x, t: -sum(self._terms(x, gen, c=self._c(t))), data, self._labels(y, len(data)))
+        return self._map(lambda x, t: -sum(self._terms(x, gen, c=self._c(t))), data, self._given(data, y))
 
     def score(self, X: Any, y: Any = None) -> float:
         """The mean conditional ELBO per image in nats, a bound on log p(x|y) (higher is better)."""
@@ -119,4 +128,4 @@ class CVAE(Conditional, VAE):
         check_int("k", k, 1)
         data = self._images(X)
         gen = self._generator(random_state)
-        return self._map(lambda x, t: self._iwae(x, k, gen, self._c(t)), data, self._labels(y, len(data)))
+        return self._map(lambda x, t: self._iwae(x, k, gen, self._c(t)), data, self._given(data, y))

@@ -16,6 +16,7 @@ from torch import Tensor
 
 from ..errors import ConfigError
 from ..validation import check_float, check_int
+from .base import Transformer
 from .capabilities import CATEGORIES, DISCRIMINATE, ENCODE, SAMPLE
 from .gan import GAN
 from .gan_losses import mutual_information_loss
@@ -23,7 +24,7 @@ from .labels import one_hot
 from .presets import init_with
 
 
-class InfoGAN(GAN):
+class InfoGAN(Transformer, GAN):
     """infoGAN; every parameter is :class:`GAN`'s (defaults: the conv pair, uniform noise of 62, as in the
     collections), plus ``categories`` (K of the categorical code), ``continuous`` (the number of U(−1, 1) codes),
     ``info_weight`` (λ of −L_I) and ``continuous_weight`` (the continuous codes' share of it).

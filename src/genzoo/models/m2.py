@@ -35,7 +35,7 @@ class M2(ClassifierMixin, CVAE):
     """Kingma et al.'s M2 as a scikit-learn classifier that also generates.
 
     Args:
-        n_classes: the number of classes (default: the largest label + 1).
+        n_classes: the number of classes, labels 0..n_classes−1 (default: the distinct labels of ``y``).
         alpha: the weight of the classifier's cross-entropy on labelled images, against the per-image bounds; None
             gives Kingma et al.'s α = 0.1·N per labelled image: 0.1 × (training images / labelled images).
         labelled_batch: labelled images drawn (with replacement) for every step.
@@ -46,7 +46,8 @@ class M2(ClassifierMixin, CVAE):
 
     ``fit(X, y)``: ``y`` holds −1 for the unlabelled images (scikit-learn's convention). ``predict``,
     ``predict_proba`` and ``score`` (accuracy) are the classifier's; ``sample(n, y)``, ``reconstruct(X, y)``,
-    ``transform(X, y)`` and ``inverse_transform(Z, y)`` are the conditional VAE's.
+    ``transform(X, y)`` and ``inverse_transform(Z, y)`` are the conditional VAE's (``reconstruct`` and ``transform``
+    without ``y`` condition on the class ``predict`` gives).
     """
 
     capabilities = frozenset({CONDITION, CLASSIFY, RECONSTRUCT, SAMPLE})
@@ -86,8 +87,7 @@ class M2(ClassifierMixin, CVAE):
         """Train on images ``X`` with labels ``y`` (−1: unlabelled); ``kwargs`` as for every genzoo estimator."""
         self._check_params()
         data = self._fit_data(X)
-        labels, classes = fit_labels(y, len(data), self.n_classes, unlabelled=True)
-        self.classes_ = np.arange(classes)
+        labels, self.classes_ = fit_labels(y, len(data), self.n_classes, unlabelled=True)
         labelled = labels >= 0
         self.n_labelled_ = int(labelled.sum())
         self._pool = data[labelled], labels[labelled]
@@ -158,11 +158,24 @@ class M2(ClassifierMixin, CVAE):
         return {"unlabelled": self._unlabelled_loss(x, generator)[0].mean()}
 
     # -- the classifier --------------------------------------------------------------------------
+    def fit_transform(self, X: Any, y: Any = None, **fit_params: Any) -> np.ndarray:
+        """``fit(X, y)``, then ``transform(X)``: codes given the classes the model predicts (``y`` holds −1s)."""
+        return self.fit(X, y, **fit_params).transform(X)
+
+    def _given(self, data: Tensor, y: Any) -> Tensor:
+        """The labels' class indices ``(N,)``; without ``y``, the class q(y|x) finds most probable, so that
+        ``transform(X)`` and ``reconstruct(X)`` need no labels."""
+        if y is not None:
+            return super()._given(data, y)
+        return torch.from_numpy(self._map(lambda x: self.module_.classifier(x).argmax(1), data))
+
     def predict_proba(self, X: Any) -> np.ndarray:
         """q(y|x) ``(N, n_classes)``."""
         data = self._images(X)
         return self._map(lambda x: self.module_.classifier(x).softmax(1), data)
 
     def predict(self, X: Any) -> np.ndarray:
-        return self.classes_[self.predict_proba(X).argmax(1)]
+        """The most probable class under q(y|x) of each image ``(N,)``, one of ``classes_``."""
+        best = self.predict_proba(X).argmax(1)  # checks that the model is fitted
+        return self.classes_[best]
 
