@@ -41,8 +41,9 @@ def _values(y: Any, n: int, name: str) -> np.ndarray:
             raise ConfigError(f"{name} mixes label types ({', '.join(sorted(k.__name__ for k in kinds))}); "
                               "use integers or strings throughout")
     if np.issubdtype(y.dtype, np.floating):
-        if not (np.isfinite(y).all() and (y == np.round(y)).all()):
-            bad = y[~(np.isfinite(y) & (y == np.round(y)))][0]
+        whole = np.isfinite(y) & (y == np.round(y))
+        if not whole.all():
+            bad = y[~whole][0]
             raise ConfigError(f"Unknown label type: continuous. {name} holds {_shown(bad)}: class labels are integers or "
                               "strings (for a continuous target, use a regressor)")
         y = y.astype(np.int64)
