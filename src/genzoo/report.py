@@ -148,13 +148,13 @@ def draw_figures(estimator: Estimator, run_dir: str | os.PathLike, x_test: np.nd
         noisy = estimator.corrupt(x_test[:8], random_state=0).reshape(x[:8].shape)
         paths.append(plots.denoising(noisy, estimator.reconstruct(noisy), x[:8], out / "denoising.png",
                                      title=f"{title}: noisy, denoised, clean (PSNR under each)"))
-    if can(estimator, CONDITION) and images:  # a row per class; then one z per column decoded with every class
+    if can(estimator, CONDITION) and images:  # a row per class; then one draw per column decoded with every class
         classes = estimator.classes_
         paths.append(plots.sample_grid(estimator.sample(10 * len(classes), y=np.repeat(classes, 10)),
                                        out / "samples.png", columns=10, title=f"{title}: samples, a row per class"))
-        styles = np.concatenate([estimator.sample(10, y=c, random_state=0) for c in classes])  # one z draw
+        styles = np.concatenate([estimator.sample(10, y=c, random_state=0) for c in classes])  # one draw of ε
         paths.append(plots.sample_grid(styles, out / "same-z-every-class.png", columns=10,
-                                       title=f"{title}: one z per column, a class per row"))
+                                       title=f"{title}: one draw per column, a class per row"))
     elif can(estimator, SAMPLE) and (images or not can(estimator, DISCRIMINATE)):
         paths.append(plots.sample_grid(estimator.sample(64), out / "samples.png", title=f"{title}: samples"))
     elif can(estimator, SAMPLE):  # 2-D rows: the data, the samples and D's contours in one panel

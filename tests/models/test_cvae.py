@@ -11,6 +11,7 @@ from sklearn.linear_model import LogisticRegression
 from genzoo import CVAE, VAE, ConfigError, load
 from genzoo.cli import main
 from genzoo.metrics import domain_classifier
+from genzoo.models import kl_standard_normal
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +31,9 @@ def test_the_kl_and_likelihood_terms_match_their_closed_forms(trained, digits):
         mu, logvar = net.encoder(flat).chunk(2, 1)
         eps = torch.randn(1, *mu.shape, generator=torch.Generator().manual_seed(3))[0]
         p = net.decoder(torch.cat([mu + (0.5 * logvar).exp() * eps, c], 1)).sigmoid().double()  # p(x|z, y)
+        m, s2 = net.prior.mean[y].double().numpy(), net.prior.logvar[y].exp().double().numpy()  # p(z|y)
     mu, var, xd = mu.double().numpy(), logvar.exp().double().numpy(), x.double().numpy()
-    kl_closed = 0.5 * (mu**2 + var - np.log(var) - 1).sum(1)
+    kl_closed = 0.5 * (np.log(s2) - np.log(var) + (var + (mu - m) ** 2) / s2 - 1).sum(1)
     nll_closed = -(xd * np.log(p.numpy()) + (1 - xd) * np.log(1 - p.numpy())).reshape(16, -1).sum(1)
     np.testing.assert_allclose(kl.numpy(), kl_closed, rtol=1e-4)
     np.testing.assert_allclose(nll.numpy(), nll_closed, rtol=1e-4)
@@ -103,3 +105,30 @@ def test_conv_nets_take_the_label_as_channels(arch, digits, tmp_path):
     assert first.in_channels == 1 + 10  # the image's channel and one per class
     np.testing.assert_array_equal(load(tmp_path / arch).reconstruct(xt[:9], yt[:9]), cvae.reconstruct(xt[:9], yt[:9]))
     assert cvae.sample(3, y=1).shape == (3, 1, 8, 8)
+
+
+def test_the_class_prior_is_learned_and_its_kl_and_log_density_match_torch(digits, tmp_path):
+    (x, y), (xt, yt) = digits
+    cvae = CVAE(prior="class", hidden=(64,), latent_dim=2, epochs=20).fit(x, y, run_dir=tmp_path / "run")
+    prior = cvae.module_.prior
+    xb, yb = torch.from_numpy(xt[:16] / np.float32(255)), torch.from_numpy(yt[:16].astype(np.int64))
+    c = torch.nn.functional.one_hot(yb, 10).float()
+    with torch.no_grad():
+        _, kl = cvae._terms(xb, torch.Generator().manual_seed(0), c=c)
+        mu, logvar = cvae.module_.encode(xb, c)
+        assert kl.mean() < kl_standard_normal(mu, logvar).mean() - 0.05  # the learned p(z|y) fits the codes better
+        p = torch.distributions.Normal(prior.mean[yb], (0.5 * prior.logvar[yb]).exp())
+        q = torch.distributions.Normal(mu, (0.5 * logvar).exp())
+        np.testing.assert_allclose(kl.numpy(), torch.distributions.kl_divergence(q, p).sum(1).numpy(), rtol=1e-4)
+        _, log_ratio = cvae._log_weights(xb, 3, torch.Generator().manual_seed(1), c)
+        z = mu + (0.5 * logvar).exp() * torch.randn(3, *mu.shape, generator=torch.Generator().manual_seed(1))
+        expected = (p.log_prob(z) - q.log_prob(z)).sum(-1)  # log p(z|y) − log q(z|x, y) at the same draws
+    np.testing.assert_allclose(log_ratio.numpy(), expected.numpy(), rtol=1e-4, atol=1e-4)
+    eps = torch.randn(5, 2, generator=torch.Generator().manual_seed(1)).numpy()
+    codes = prior.mean.detach()[3] + (0.5 * prior.logvar.detach()[3]).exp() * eps
+    np.testing.assert_allclose(cvae.prior_codes(eps, 3), codes.numpy(), rtol=1e-6)
+    np.testing.assert_array_equal(cvae.sample(5, y=3, random_state=1), cvae.inverse_transform(codes.numpy(), 3))
+    again = load(tmp_path / "run")
+    assert again.prior == "class" and torch.equal(again.module_.prior.logvar, prior.logvar)
+    with pytest.raises(ConfigError, match="prior"):
+        CVAE(prior="gaussian").fit(x, y)

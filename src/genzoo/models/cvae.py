@@ -1,8 +1,10 @@
 """The conditional VAE (Sohn et al. 2015): q(z|x, y) and p(x|z, y), the label one-hot into both nets.
 
-Loss per image, in nats: −log p(x|z, y) + β·KL(q(z|x, y) ‖ N(0, I)), the negative of the conditional ELBO on
-log p(x|y). Sampling draws z ~ N(0, I) and decodes it with the class asked for; one z decoded with every class
-keeps the style and changes the class.
+Loss per image, in nats: −log p(x|z, y) + β·KL(q(z|x, y) ‖ p(z|y)), the negative of the conditional ELBO on
+log p(x|y). The prior is Sohn et al.'s conditional one, p(z|y) = N(m_y, diag s_y²) with a mean and variance learned
+per class (``prior="class"``, the default), or N(0, I) for every class (``prior="standard"``). Sampling draws z from
+p(z|y) and decodes it with the class asked for; one standard-normal ε placed in every class's prior and decoded with
+that class keeps the style and changes the class.
 """
 
 from __future__ import annotations
@@ -12,25 +14,43 @@ from typing import Any
 
 import numpy as np
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
 from ..engine.step import Progress, Update
-from ..validation import as_codes, check_int
+from ..validation import as_codes, check_choice, check_int
 from .base import store_params
 from .capabilities import CONDITION, LIKELIHOOD, RECONSTRUCT, SAMPLE
 from .labels import Conditional
 from .vae import VAE, VAENet
 
+PRIORS = ("standard", "class")
+
+
+class ClassPrior(nn.Module):
+    """p(z|y) = N(m_y, diag s_y²): a learned mean and log variance per class (Sohn et al.'s prior network, for a
+    one-hot y). ``forward(c)``: one-hot ``(B, C)`` -> (m, log s²) ``(B, D)`` each; both start at N(0, I)."""
+
+    def __init__(self, n_classes: int, latent_dim: int) -> None:
+        super().__init__()
+        self.mean = nn.Parameter(torch.zeros(n_classes, latent_dim))
+        self.logvar = nn.Parameter(torch.zeros(n_classes, latent_dim))
+
+    def forward(self, c: Tensor) -> tuple[Tensor, Tensor]:
+        return c @ self.mean, c @ self.logvar
+
 
 class CVAE(Conditional, VAE):
     """A conditional VAE; every parameter is :class:`VAE`'s, plus ``n_classes`` (labels 0..n_classes−1;
-    default: the distinct labels of ``y``).
+    default: the distinct labels of ``y``) and ``prior``: ``class`` (p(z|y) learned per class) or ``standard``
+    (N(0, I)).
 
-    The defaults differ from the VAE's in the nets, chosen by measurement (``benchmarks/cvae.py``): 784-512-256-4.
-    A small z leaves the class to the label: with the VAE's 784-400-20, 64% of MNIST samples have the class asked for
-    (the code carries the class too, and the decoder half ignores the label); with 4 numbers, 98%.
+    The defaults differ from the VAE's, chosen by measurement (``benchmarks/cvae.py``): nets 784-512-256-4, the class
+    prior and 30 epochs. A small z leaves the class to the label: with the VAE's 784-400-20, 64% of MNIST samples have
+    the class asked for (the code carries the class too, and the decoder half ignores the label); with 4 numbers,
+    98%. The class prior draws z where the class's codes lie rather than where N(0, I) puts them: on Fashion-MNIST
+    65% of samples had the class asked for with N(0, I), 82% with the class prior, 86% at 30 epochs.
 
-    ``fit(X, y)`` needs the labels. ``sample(n, y)`` decodes z ~ N(0, I) with class ``y`` (an int for all, or one per
+    ``fit(X, y)`` needs the labels. ``sample(n, y)`` decodes z ~ p(z|y) with class ``y`` (an int for all, or one per
     sample; default: the classes in turn). ``transform(X, y)``, ``inverse_transform(Z, y)``, ``reconstruct(X, y)``,
     ``score(X, y)`` (the mean conditional ELBO, nats) and ``log_likelihood(X, y, k)`` (the IWAE bound on
     log p(x|y)) take the labels too. Fitted: ``classes_`` besides :class:`VAE`'s.
@@ -41,6 +61,7 @@ class CVAE(Conditional, VAE):
     def __init__(
         self,
         n_classes: int | None = None,
+        prior: str = "class",
         hidden: Sequence[int] = (512, 256),
         latent_dim: int = 4,
         arch: str = "mlp",
@@ -54,7 +75,7 @@ class CVAE(Conditional, VAE):
         k: int = 1,
         kl_warmup: float = 0.0,
         lr_schedule: str | None = None,
-        epochs: int = 10,
+        epochs: int = 30,
         batch_size: int = 128,
         lr: float = 1e-3,
         optimizer: str = "adam",
@@ -68,10 +89,17 @@ class CVAE(Conditional, VAE):
     def _check_params(self) -> None:
         super()._check_params()
         check_int("n_classes", self.n_classes, 2, allow_none=True)
+        check_choice("prior", self.prior, PRIORS)
 
     # -- the engine's objective ------------------------------------------------------------------
     def _build(self, input_shape: tuple[int, ...]) -> VAENet:
-        return self._vae_net(input_shape, len(self.classes_))
+        net = self._vae_net(input_shape, len(self.classes_))
+        if self.prior == "class":
+            net.add_module("prior", ClassPrior(len(self.classes_), self.latent_dim))
+        return net
+
+    def _prior(self, c: Tensor | None) -> tuple[Tensor, Tensor] | None:
+        return self.module_.prior(c) if self.prior == "class" and c is not None else None
 
     def train_step(self, batch: tuple[Tensor, Tensor], generator: torch.Generator, progress: Progress) -> list[Update]:
         (x, y), beta = batch, self._kl_weight(progress)
@@ -111,7 +139,18 @@ class CVAE(Conditional, VAE):
         check_int("n", n, 1)
         y = self._in_turn(n) if y is None else y
         z = torch.randn(n, self.latent_dim, generator=self._generator(random_state), device=self._device())
-        return self.inverse_transform(z.cpu(), y)
+        return self.inverse_transform(self.prior_codes(z.cpu(), y), y)
+
+    def prior_codes(self, eps: Any, y: Any) -> np.ndarray:
+        """Codes ``(N, latent_dim)`` of p(z|y) for standard-normal draws ``eps`` ``(N, latent_dim)``: ``eps`` itself
+        for the standard prior, m_y + s_y⊙ε for the class prior (so one ε keeps its place in every class's prior)."""
+        self._check_fitted()
+        eps = as_codes(eps, self.latent_dim)
+        if self.prior != "class":
+            return eps.numpy()
+        idx, prior = self._labels(y, len(eps)), self.module_.prior
+        m, log_s2 = prior.mean.detach().cpu()[idx], prior.logvar.detach().cpu()[idx]
+        return (m + (0.5 * log_s2).exp() * eps).numpy()
 
     def score_samples(self, X: Any, y: Any = None, random_state: int | None = None) -> np.ndarray:
         """The conditional ELBO of each image ``(N,)`` in nats (one reparameterised sample)."""

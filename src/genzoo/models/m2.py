@@ -51,7 +51,8 @@ class M2(ClassifierMixin, CVAE):
     """
 
     capabilities = frozenset({CONDITION, CLASSIFY, RECONSTRUCT, SAMPLE})
-    arch, beta, objective, k, kl_warmup, lr_schedule = "mlp", 1.0, "elbo", 1, 0.0, None  # M2's bounds are the ELBO's
+    # M2's bounds are the ELBO's, with Kingma et al.'s p(z) = N(0, I)
+    arch, beta, objective, k, kl_warmup, lr_schedule, prior = "mlp", 1.0, "elbo", 1, 0.0, None, "standard"
 
     def __init__(
         self,

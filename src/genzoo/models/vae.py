@@ -46,6 +46,24 @@ def kl_standard_normal(mu: Tensor, logvar: Tensor) -> Tensor:
     return 0.5 * (mu.square() + logvar.exp() - logvar - 1).sum(-1)
 
 
+def kl_normal(mu: Tensor, logvar: Tensor, prior: tuple[Tensor, Tensor] | None) -> Tensor:
+    """KL(N(μ, σ²) ‖ N(m, s²)) per row ``(B,)`` = ½ Σ_j (log s_j² − log σ_j² + (σ_j² + (μ_j − m_j)²) / s_j² − 1), for a
+    prior (m, log s²) ``(B, D)`` each; ``prior=None`` is N(0, I)."""
+    if prior is None:
+        return kl_standard_normal(mu, logvar)
+    m, log_s2 = prior
+    return 0.5 * (log_s2 - logvar + (logvar.exp() + (mu - m).square()) / log_s2.exp() - 1).sum(-1)
+
+
+def log_normal(z: Tensor, prior: tuple[Tensor, Tensor] | None) -> Tensor:
+    """log N(z; m, s²) summed over the last axis, for z ``(..., B, D)`` and a prior (m, log s²) ``(B, D)`` each;
+    ``prior=None`` is N(0, I)."""
+    if prior is None:
+        return -0.5 * (z.square() + LOG_2PI).sum(-1)
+    m, log_s2 = prior
+    return -0.5 * ((z - m).square() / log_s2.exp() + log_s2 + LOG_2PI).sum(-1)
+
+
 class VAENet(nn.Module):
     """encoder ``(N, *shape)`` -> (μ, log σ²) ``(N, latent_dim)`` each; decoder ``(N, latent_dim)`` -> ``(N, *shape)``.
 
@@ -192,18 +210,22 @@ class VAE(Transformer, NeuralEstimator):
         out = self.module_.decode(z.flatten(0, 1), c)
         return -self._nll(out, x.expand(k, *x.shape).flatten(0, 1)).view(k, len(x))
 
+    def _prior(self, c: Tensor | None) -> tuple[Tensor, Tensor] | None:
+        """p(z): None for N(0, I); a conditional model may give (mean, log variance) ``(B, D)`` each from ``c``."""
+        return None
+
     def _terms(self, x: Tensor, generator: torch.Generator, k: int = 1,
                c: Tensor | None = None) -> tuple[Tensor, Tensor]:
         """Per-image (−log p(x|z) averaged over ``k`` reparameterised samples, KL), each ``(B,)``."""
         mu, logvar, _, z = self._posterior(x, k, generator, c)
-        return -self._log_px(x, z, c).mean(0), kl_standard_normal(mu, logvar)
+        return -self._log_px(x, z, c).mean(0), kl_normal(mu, logvar, self._prior(c))
 
     def _log_weights(self, x: Tensor, k: int, generator: torch.Generator,
                      c: Tensor | None = None) -> tuple[Tensor, Tensor]:
         """For k samples z_i ~ q(z|x): (log p(x|z_i), log p(z_i) − log q(z_i|x)), each ``(k, B)``."""
         _, logvar, eps, z = self._posterior(x, k, generator, c)
         log_px = self._log_px(x, z, c)
-        log_pz = -0.5 * (z.square() + LOG_2PI).sum(-1)
+        log_pz = log_normal(z, self._prior(c))
         log_qz = -0.5 * (eps.square() + LOG_2PI + logvar).sum(-1)
         return log_px, log_pz - log_qz
 
