@@ -38,8 +38,9 @@ def expected_failed_checks(estimator: Any) -> dict[str, str]:
     name, failed = type(estimator).__name__, {}
     unit_range = getattr(estimator, "_unit_range", None)
     if unit_range is not None and unit_range():
+        fix = "likelihood='gaussian'" if "likelihood" in estimator.get_params() else "loss='mse'"
         reason = (f"{name} models images in [0, 1] (a Bernoulli decoder) and refuses other data with a ConfigError; "
-                  "use loss='mse' for real-valued data")
+                  f"use {fix} for real-valued data")
         needs_y = estimator.__sklearn_tags__().target_tags.required
         failed |= dict.fromkeys(OUTSIDE_UNIT_RANGE + (NEEDS_Y if needs_y else ()), reason)
     if isinstance(estimator, M2):
