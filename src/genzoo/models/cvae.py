@@ -48,7 +48,7 @@ class CVAE(Conditional, VAE):
     prior and 30 epochs. A small z leaves the class to the label: with the VAE's 784-400-20, 64% of MNIST samples have
     the class asked for (the code carries the class too, and the decoder half ignores the label); with 4 numbers,
     98%. The class prior draws z where the class's codes lie rather than where N(0, I) puts them: on Fashion-MNIST
-    65% of samples had the class asked for with N(0, I), 82% with the class prior, 86% at 30 epochs.
+    64% of samples had the class asked for with N(0, I), 82% with the class prior, 86% at 30 epochs.
 
     ``fit(X, y)`` needs the labels. ``sample(n, y)`` decodes z ~ p(z|y) with class ``y`` (an int for all, or one per
     sample; default: the classes in turn). ``transform(X, y)``, ``inverse_transform(Z, y)``, ``reconstruct(X, y)``,
