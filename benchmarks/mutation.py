@@ -1,12 +1,13 @@
 """Mutation testing: how many small faults planted in the code the tests catch.
 
-    python benchmarks/mutation.py [--workdir /tmp/genzoo-mutation] [--max-children 2]
+    python benchmarks/mutation.py [--workdir /tmp/genzoo-mutation] [--max-children 2] [--minutes M]
 
 Clones HEAD into ``--workdir``, adds a mutmut configuration and runs mutmut (``pip install mutmut``) over the
 code whose numbers everything else rests on: ``metrics/``, ``models/losses.py``, ``engine/checkpoint.py``,
 ``data/idx.py`` and ``models/vae.py`` (its KL and IWAE code), each mutant against the tests that cover it. A
 mutant is killed when a test fails or times out; one that no test runs counts as surviving. Writes the kill rate
-per file to benchmarks/results/mutation.{json,md}. Rerun in the same ``--workdir`` to continue an interrupted run.
+per file to benchmarks/results/mutation.{json,md}. Rerun in the same ``--workdir`` to continue an interrupted run, or
+one that ``--minutes`` stopped (its unchecked mutants are counted as such, not as survivors).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import argparse
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -54,14 +56,21 @@ def main() -> None:
     parser.add_argument("--workdir", default="/tmp/genzoo-mutation")
     parser.add_argument("--max-children", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--scope", nargs="+", default=SCOPE, help="files or folders under src/genzoo to mutate")
+    parser.add_argument("--minutes", type=float, default=None,
+                        help="stop mutmut after this many minutes (rerun in the same --workdir to go on)")
     args = parser.parse_args()
     workdir, mutmut = Path(args.workdir), Path(sys.executable).parent / "mutmut"
     if not (workdir / "pyproject.toml").exists():
         configure(workdir, args.scope)
     started, t0 = provenance(), time.perf_counter()
     env = {**os.environ, "PYTHONPATH": "src"}
-    subprocess.run([str(mutmut), "run", "--max-children", str(args.max_children)], cwd=workdir, env=env,
-                   stdout=subprocess.DEVNULL)
+    run = subprocess.Popen([str(mutmut), "run", "--max-children", str(args.max_children)], cwd=workdir, env=env,
+                           stdout=subprocess.DEVNULL, start_new_session=True)
+    try:
+        run.wait(timeout=args.minutes * 60 if args.minutes else None)
+    except subprocess.TimeoutExpired:  # the budget is spent: what was checked stands, the rest stays "not checked"
+        os.killpg(run.pid, signal.SIGTERM)
+        run.wait()
     listing = subprocess.run([str(mutmut), "results", "--all", "true"], cwd=workdir, env=env, capture_output=True,
                              text=True).stdout
     status = {m[0]: m[1] for m in re.findall(r"^\s*([\w.]+__mutmut_\d+): (.+)$", listing, re.M)}
