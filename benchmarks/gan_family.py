@@ -1,13 +1,14 @@
 """The GAN family side by side, with numbers: toy mode coverage over seeds, with and without packing, and every
 variant on MNIST and Fashion-MNIST at one equal budget.
 
-    python benchmarks/gan_family.py [--sections defaults toy g_norm images] [--seeds 5] [--epochs 3]
+    python benchmarks/gan_family.py [--sections defaults toy long g_norm images] [--seeds 5] [--epochs 3]
 
 defaults: the plain ``GAN()``'s candidate defaults on ring8 (what ``genzoo train gan --data toy:ring8`` trains on),
     5 seeds each: modes covered and high-quality share, mean and worst seed.
 toy: every unconditional variant (gan, lsgan, wgan, wgan-gp, dragan, ebgan, began), with pack 1 and 2, and the plain
     GAN with ``minibatch_std``, on ring8 (σ 0.02) and grid25 (σ 0.05), 4,000 points, one MLP pair and budget for
     all (TOY below), ``--seeds`` seeds: modes covered and high-quality share of 2,500 samples, mean and worst seed.
+long: the same for the plain GAN alone, with pack 1 and 2 and with ``minibatch_std``, at ``--long-epochs`` epochs.
 g_norm: the plain ``GAN()`` with its defaults on each dataset (the MLP pair, its generator batch-normalised, the
     default for images) against the same with ``g_norm="none"`` (genzoo's MLP generator before), ``--epochs``
     epochs, ``--norm-seeds`` seeds: 10,000 samples' FD, KID, precision and recall, and D's mean output on real and
@@ -83,22 +84,29 @@ def defaults_section(seeds: int) -> dict:
     return {"rows": rows, "summary": [summarise(rows, setting=s) for s in DEFAULT_CANDIDATES], "n_train": len(x)}
 
 
-def toy_section(data: str, seeds: int) -> dict:
+TOY_VARIANTS = [(loss, {"pack": pack}) for loss in TOY_LOSSES for pack in (1, 2)] + [("gan", {"minibatch_std": True})]
+LONG_VARIANTS = [("gan", {"pack": 1}), ("gan", {"pack": 2}), ("gan", {"minibatch_std": True})]
+
+
+def toy_section(data: str, seeds: int, variants: list[tuple[str, dict]] = TOY_VARIANTS,
+                epochs: int = TOY["epochs"]) -> dict:
+    budget = {**TOY, "epochs": epochs}
+    suffix = "" if epochs == TOY["epochs"] else f"-{epochs}epochs"
     rows = []
-    variants = [(loss, {"pack": pack}) for loss in TOY_LOSSES for pack in (1, 2)] + [("gan", {"minibatch_std": True})]
     x = toy(data, 4000, random_state=0)
     for name, extra in variants:
         option = ", ".join(f"{k}={v}" for k, v in extra.items())
         for seed in range(seeds):
-            row, model = coverage_row(name, data, x, {**TOY, **extra}, seed)
+            row, model = coverage_row(name, data, x, {**budget, **extra}, seed)
             rows.append({**row, "option": option})
             print(rows[-1], flush=True)
             if seed == 0 and name == "gan":
-                toy_panel(x[:2500], model.sample(2500), DOCS / f"gan-family-{option.replace('=', '')}-{data}.png",
-                          model.discriminate, f"GAN, {option}, on {data}")
+                toy_panel(x[:2500], model.sample(2500),
+                          DOCS / f"gan-family-{option.replace('=', '')}-{data}{suffix}.png",
+                          model.discriminate, f"GAN, {option}, on {data}, {epochs} epochs")
     summary = [summarise(rows, model=n, option=o) for n, o in dict.fromkeys((r["model"], r["option"]) for r in rows)]
     return {"rows": rows, "summary": summary, "data": data,
-            "params": {k: list(v) if isinstance(v, tuple) else v for k, v in TOY.items()}}
+            "params": {k: list(v) if isinstance(v, tuple) else v for k, v in budget.items()}}
 
 
 G_NORMS = {"g_norm batch (default for images)": {}, "g_norm none (genzoo's MLP generator before)": {"g_norm": "none"}}
@@ -151,14 +159,15 @@ def image_rows(dataset: str, data_dir: str, epochs: int, models: tuple[str, ...]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sections", nargs="+", default=["defaults", "toy", "g_norm", "images"],
-                        choices=["defaults", "toy", "g_norm", "images"])
+    parser.add_argument("--sections", nargs="+", default=["defaults", "toy", "long", "g_norm", "images"],
+                        choices=["defaults", "toy", "long", "g_norm", "images"])
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--norm-seeds", type=int, default=2)
     parser.add_argument("--models", nargs="+", default=list(FAMILY), choices=FAMILY,
                         help="images: only these variants (their rows at this --epochs replace the same rows)")
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--datasets", nargs="+", default=["mnist", "fashion-mnist"])
+    parser.add_argument("--long-epochs", type=int, default=1000, help="long: the toy budget in epochs")
     parser.add_argument("--toy-data", nargs="+", default=["ring8", "grid25"], choices=["ring8", "grid25"])
     parser.add_argument("--data-dir", default=str(ROOT.parent.parent / "shared" / "data"))
     args = parser.parse_args()
@@ -169,6 +178,9 @@ def main() -> None:
         new["defaults"] = defaults_section(args.seeds) | {"provenance": started}
     if "toy" in args.sections:
         new["toy"] = {d: toy_section(d, args.seeds) | {"provenance": started} for d in args.toy_data}
+    if "long" in args.sections:
+        new["long"] = {d: toy_section(d, args.seeds, LONG_VARIANTS, args.long_epochs) | {"provenance": started}
+                       for d in args.toy_data}
     if "g_norm" in args.sections:
         new["g_norm"] = [r | {"provenance": started} for d in args.datasets
                          for r in g_norm_rows(d, args.data_dir, args.epochs, args.norm_seeds)]
@@ -180,8 +192,9 @@ def main() -> None:
         results = json.loads(path.read_text()) if path.exists() else {}
         if "defaults" in new:
             results["defaults"] = new["defaults"]
-        if "toy" in new:
-            results["toy"] = results.get("toy", {}) | new["toy"]
+        for section in ("toy", "long"):
+            if section in new:
+                results[section] = results.get(section, {}) | new[section]
         if "g_norm" in new:
             results["g_norm"] = [r for r in results.get("g_norm", []) if r["data"] not in args.datasets] + new["g_norm"]
         if "images" in new:  # a row is one (data, model, epochs): rerunning some leaves the others
@@ -205,10 +218,15 @@ def markdown(results: dict) -> str:
                   f"{s['modes_worst']}/{s['modes']} | {s['hq_mean']:.2f} | {s['hq_worst']:.2f} | {s['seconds']:.0f} |"
                   for s in d["summary"]]
         lines += ["", footer_or_missing(d.get("provenance")), ""]
-    for data, t in results.get("toy", {}).items():
+    toy_tables = [(f"Toy mode coverage on {data} ({toy_std(data)} σ), every unconditional variant", t)
+                  for data, t in results.get("toy", {}).items()]
+    toy_tables += [(f"The plain GAN on {data} ({toy_std(data)} σ) at a longer budget: {t['params']['epochs']} epochs", t)
+                   for data, t in results.get("long", {}).items()]
+    for title, t in toy_tables:
         params = ", ".join(f"{k} {v}" for k, v in t["params"].items())
-        lines += [f"### Toy mode coverage on {data} ({toy_std(data)} σ), every unconditional variant", "",
-                  f"MLP pair and budget for all: {params}; 4,000 points, 2,500 samples.", "",
+        steps = t["params"]["epochs"] * -(-4000 // t["params"]["batch_size"])  # the last batch is a short one
+        lines += [f"### {title}", "",
+                  f"MLP pair and budget for all: {params} ({steps:,} D steps); 4,000 points, 2,500 samples.", "",
                   "| model | option | seeds | modes (mean) | modes (worst seed) | high quality (mean) | "
                   "high quality (worst) |", "|---|---|---|---|---|---|---|"]
         lines += [f"| {s['model']} | {s['option']} | {s['seeds']} | {s['modes_mean']:.1f}/{s['modes']} | "
