@@ -94,7 +94,7 @@ def test_train_sample_by_label_report_and_resume_from_the_cli(digits, tmp_path, 
     main(["train", "vae", "--quiet", "--epochs", "1", "--out", str(tmp_path / "vae")])
     capsys.readouterr()
     assert main(["sample", str(tmp_path / "vae"), "--label", "3", "--out", str(tmp_path / "v.png")]) == 2
-    assert "--label is for conditional models (cgan, acgan, cvae, m2); " in capsys.readouterr().err
+    assert "--label is for conditional models (cgan, acgan, cvae, m2, m1m2); " in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("arch", ["conv", "infogan"])

@@ -6,9 +6,10 @@ import json
 import numpy as np
 import pytest
 import torch
+from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 
-from genzoo import M1M2, M2, VAE, ConfigError, load
+from genzoo import M1M2, M2, VAE, Autoencoder, ConfigError, load
 from genzoo.cli import main
 from genzoo.models.labels import labelled_subset
 
@@ -61,11 +62,33 @@ def test_m1_m2_classifies_images_through_a_copy_of_m1(digits, few_labels, tmp_pa
     model = M1M2(m1=m1, hidden=(128,), latent_dim=8, epochs=60).fit(x, few_labels, run_dir=tmp_path / "m1m2")
     assert model.score(xt, yt) > 0.8
     np.testing.assert_array_equal(load(tmp_path / "m1m2").predict_proba(xt), model.predict_proba(xt))
+    flat = xt.reshape(len(xt), -1) / 255.0
+    m1_error = ((m1.reconstruct(xt).reshape(len(xt), -1) - flat) ** 2).mean()  # 0.036; the mean image's 0.072
     for p in m1.module_.parameters():  # M1 itself is untouched
         p.data.zero_()
     np.testing.assert_array_equal(model.predict(xt), load(tmp_path / "m1m2").predict(xt))
+    # images out, through M1's decoder: reconstructions near M1's own (0.044), samples of the class asked for
+    error = ((model.reconstruct(xt).reshape(len(xt), -1) - flat) ** 2).mean()
+    assert error < 1.4 * m1_error < ((flat.mean(0) - flat) ** 2).mean(), (error, m1_error)
+    assert (model.predict(model.sample(50, y=4)) == 4).mean() > 0.8
+    assert model.transform(xt[:5]).shape == (5, 8)
     with pytest.raises(ConfigError, match="M1M2 needs m1="):
         M1M2().fit(x, few_labels)
+    with pytest.raises(ConfigError, match="m1=Autoencoder is not a VAE: pass one"):
+        M1M2(m1=Autoencoder()).fit(x, few_labels)
+
+
+def test_m1_m2_fits_an_unfitted_m1_on_every_image_first(digits, few_labels, tmp_path):
+    """Given an unfitted VAE, fit trains (a clone of) it on all of X, labelled or not, then M2 on its codes: the
+    same model, bit for bit, as fitting M1 by hand first."""
+    (x, _), (xt, _) = digits
+    m1 = VAE(hidden=(32,), latent_dim=8, epochs=3)
+    settings = {"hidden": (32,), "latent_dim": 4, "epochs": 2}
+    by_hand = M1M2(m1=clone(m1).fit(x), **settings).fit(x, few_labels)
+    in_one = M1M2(m1=m1, **settings).fit(x, few_labels, run_dir=tmp_path / "m1m2")
+    assert not hasattr(m1, "module_")
+    np.testing.assert_array_equal(in_one.predict_proba(xt), by_hand.predict_proba(xt))
+    np.testing.assert_array_equal(load(tmp_path / "m1m2").predict_proba(xt), in_one.predict_proba(xt))
 
 
 def test_labels_and_their_errors(digits):

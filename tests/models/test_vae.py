@@ -87,3 +87,22 @@ def test_infogan_vae_trains_samples_and_round_trips(mnist, tmp_path):
     assert vae.sample(5).shape == (5, 1, 28, 28)
     back = load(tmp_path / "v")
     np.testing.assert_array_equal(back.transform(xt[:50]), vae.transform(xt[:50]))  # batch-norm statistics saved
+
+
+def test_a_gaussian_vae_models_real_valued_rows(digits, tmp_path):
+    """likelihood="gaussian" takes any real data (scikit-learn's checks feed it standard-normal rows): on rows near a
+    2-D plane, far outside [0, 1], its reconstructions are not clipped and come near PCA's with 2 components."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(2000, 2)) @ rng.normal(size=(2, 6)) * 3 + 5 + 0.3 * rng.normal(size=(2000, 6))
+    vae = VAE(hidden=(32,), latent_dim=2, likelihood="gaussian", learn_sigma="global", epochs=60, lr=3e-3)
+    vae.fit(x, run_dir=tmp_path / "vae")
+    error = ((vae.reconstruct(x) - x) ** 2).mean()
+    centred = x - x.mean(0)
+    top = np.linalg.svd(centred, full_matrices=False)[2][:2]  # PCA's 2 axes
+    pca_error = ((centred - centred @ top.T @ top) ** 2).mean()
+    assert error < 2 * pca_error < 0.1 * (centred**2).mean(), (error, pca_error, (centred**2).mean())
+    np.testing.assert_array_equal(load(tmp_path / "vae").reconstruct(x[:50]), vae.reconstruct(x[:50]))
+    (images, _), _ = digits  # images in [0, 1]: the Gaussian mean is clipped to their range
+    assert VAE(likelihood="gaussian", hidden=(8,), latent_dim=2, epochs=1).fit(images).reconstruct(images).max() <= 1
+    with pytest.raises(ConfigError, match=r"X has values in \[.*\]; scale them to \[0, 1\]"):
+        VAE(epochs=1).fit(x)  # a Bernoulli decoder models images in [0, 1] only

@@ -3,9 +3,11 @@
 import numpy as np
 import pytest
 import torch
+from sklearn.base import clone
 from torch import nn
 
 from genzoo import (
+    GAN,
     PCA,
     Autoencoder,
     BinaryAutoencoder,
@@ -149,8 +151,23 @@ def test_encoder_classifier(digits, tmp_path):
         EncoderClassifier(ae).fit(x)
     with pytest.raises(ConfigError, match=r"y must hold one label per image: shaped \(1438,\), got \(10,\)"):
         EncoderClassifier(ae).fit(x, y[:10])
-    with pytest.raises(ConfigError, match="not a fitted autoencoder"):
-        EncoderClassifier(Autoencoder()).fit(x, y)
+    with pytest.raises(ConfigError, match="encoder=PCA is not an autoencoder: pass one"):
+        EncoderClassifier(PCA()).fit(x, y)
+    with pytest.raises(ConfigError, match="encoder=GAN has no encoder: pass an autoencoder"):
+        EncoderClassifier(GAN()).fit(x, y)
+
+
+def test_encoder_classifier_pretrains_an_unfitted_autoencoder_first(digits, tmp_path):
+    """Given an unfitted autoencoder, fit pre-trains (a clone of) it on X, then fine-tunes: the same classifier,
+    bit for bit, as fitting the autoencoder by hand first; the parameter itself stays unfitted."""
+    (x, y), (xt, _) = digits
+    ae = Autoencoder(hidden=(32,), latent_dim=8, epochs=3)
+    settings = {"epochs": 2, "lr": 3e-3, "validation_fraction": 0.0}
+    by_hand = EncoderClassifier(clone(ae).fit(x), **settings).fit(x, y)
+    in_one = EncoderClassifier(ae, **settings).fit(x, y, run_dir=tmp_path / "clf")
+    assert not hasattr(ae, "module_")
+    np.testing.assert_array_equal(in_one.predict_proba(xt), by_hand.predict_proba(xt))
+    np.testing.assert_array_equal(load(tmp_path / "clf").predict_proba(xt), in_one.predict_proba(xt))
 
 
 @pytest.mark.parametrize("model", [

@@ -10,12 +10,14 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
-from sklearn.base import ClassifierMixin
+from sklearn.base import ClassifierMixin, clone
 from torch import Tensor, nn
 
+from ..engine.runs import read_config
 from ..errors import ConfigError
 from ..validation import check_int
 from .base import Estimator, NeuralEstimator, load, store_params
+from .capabilities import ENCODE
 from .labels import Conditional
 
 
@@ -48,11 +50,14 @@ class Classifier(ClassifierMixin, Conditional, NeuralEstimator):
 
 
 class EncoderClassifier(Classifier):
-    """The encoder of a fitted autoencoder (drop the decoder) plus a linear layer, trained end to end on labels.
+    """The encoder of an autoencoder (drop the decoder) plus a linear layer, trained end to end on labels.
 
     Args:
-        encoder: a fitted genzoo autoencoder (any with ``module_.encoder``) or the path of its run folder.
-            It is copied: the autoencoder itself is left unchanged.
+        encoder: a genzoo autoencoder (any with ``module_.encoder``) or the path of its run folder. A fitted one is
+            copied (the autoencoder itself is left unchanged); an unfitted one is first fitted (a clone of it) on
+            the training images of ``fit``, then fine-tuned: pre-training, then supervised fine-tuning, as seed
+            003 describes. scikit-learn's ``clone`` unfits an estimator parameter, so cross-validation pre-trains
+            on each fold's training images.
         n_classes: the number of classes, labels 0..n_classes−1; by default the distinct labels of ``y``.
         The training parameters are those of every genzoo estimator.
 
@@ -77,27 +82,76 @@ class EncoderClassifier(Classifier):
     def _check_params(self) -> None:
         super()._check_params()
         if self.encoder is None:
-            raise ConfigError("EncoderClassifier needs encoder=: a fitted autoencoder or the path of its run folder")
+            raise ConfigError("EncoderClassifier needs encoder=: an autoencoder (fitted, or to be fitted on X "
+                              "first) or the path of its run folder")
+
+    def _unit_range(self) -> bool:
+        return source_model(self.encoder, "encoder")._unit_range()  # the images go into its encoder
 
     def _build(self, input_shape: tuple[int, ...]) -> nn.Module:
-        encoder = encoder_copy(self.encoder)
+        [encoder] = part_copies(self.encoder, input_shape=input_shape)
         with torch.no_grad():
             width = encoder(torch.zeros(1, *input_shape)).shape[1]
         return nn.Sequential(encoder, nn.Linear(width, len(self.classes_)))
 
+    def _before_training(self, data: Tensor, resuming: bool, quiet: bool) -> None:
+        if not resuming:
+            pretrain_parts(self.encoder, {"encoder": self.module_[0]}, data, quiet)
 
-def encoder_copy(spec: Any, name: str = "encoder", kind: type[Estimator] | None = None) -> nn.Module:
-    """A copy of the encoder module of ``spec``: a fitted model with ``module_.encoder``, the path of its run folder,
-    or its saved config (a dict: the architecture is rebuilt with random weights; the caller's weights follow).
-    ``kind``: the model class ``spec`` must be."""
-    model = spec
+
+def unfitted(spec: Any) -> bool:
+    """Whether ``spec`` is a model still to be fitted: an estimator without ``module_``, or a saved config without
+    its fitted facts (the parameter of a model that fitted it itself)."""
+    return (isinstance(spec, Estimator) and not hasattr(spec, "module_")) or (isinstance(spec, dict)
+                                                                                and "fitted" not in spec)
+
+
+def source_model(spec: Any, name: str, kind: type[Estimator] | None = None) -> Estimator:
+    """The model ``spec`` names, unfitted unless it is a fitted estimator: itself, or built from the ``config.json``
+    of its run folder (a path) or a saved config (a dict). For what its parameters answer; no weights are read.
+    ``kind``: the model class it must be (default: any neural model)."""
+    if isinstance(spec, (str, os.PathLike)):
+        model = Estimator.from_config(read_config(spec), str(spec))
+    elif isinstance(spec, dict):
+        model = Estimator.from_config(spec, name)
+    else:
+        model = spec
+    if not isinstance(model, kind or NeuralEstimator):
+        wanted = f"a {kind.__name__}" if kind else "an autoencoder"
+        raise ConfigError(f"{name}={type(model).__name__} is not {wanted}: pass one (fitted, or to be fitted on X "
+                          "first) or the path of its run folder")
+    return model
+
+
+def part_copies(spec: Any, parts: tuple[str, ...] = ("encoder",), name: str = "encoder",
+                kind: type[Estimator] | None = None, input_shape: tuple[int, ...] | None = None) -> list[nn.Module]:
+    """Copies of modules ``parts`` of ``spec``'s net (``module_.encoder``, ...): of a fitted model or the one saved
+    in a run folder (a path), or, with random weights (the caller's weights follow, or :func:`pretrain_parts` fits
+    them), of the architecture of an unfitted model or a saved config, built for ``input_shape`` (or the
+    config's own). ``kind``: the model class ``spec`` must be."""
+    model = source_model(spec, name, kind)
+    if ENCODE not in model.capabilities:
+        raise ConfigError(f"{name}={type(model).__name__} has no encoder: pass an autoencoder")
     if isinstance(spec, (str, os.PathLike)):
         with torch.device("cpu"):  # real weights even while the caller sizes its own net on the meta device
             model = load(spec)
-    elif isinstance(spec, dict):  # a saved model's config: rebuild the architecture, weights follow
-        model = Estimator.from_config(spec)
-        model.module_ = model._build(tuple(spec["fitted"]["input_shape"]))
-    wanted = kind.__name__ if kind else "autoencoder"
-    if (kind is not None and not isinstance(model, kind)) or not hasattr(getattr(model, "module_", None), "encoder"):
-        raise ConfigError(f"{name}={type(model).__name__} is not a fitted {wanted} (fit it first)")
-    return copy.deepcopy(model.module_.encoder).cpu()
+    elif unfitted(spec) or isinstance(spec, dict):
+        model = clone(model)
+        shape = spec["fitted"]["input_shape"] if isinstance(spec, dict) and "fitted" in spec else input_shape
+        model._check_params()
+        model.input_shape_ = tuple(shape)
+        with torch.random.fork_rng(devices=[]):  # the caller's own layers draw as if this were a fitted copy
+            model.module_ = model._build(tuple(shape))
+    if not all(hasattr(getattr(model, "module_", None), part) for part in parts):
+        raise ConfigError(f"{name}={type(model).__name__} has no {' and '.join(parts)}: pass an autoencoder")
+    return [copy.deepcopy(getattr(model.module_, part)).cpu() for part in parts]
+
+
+def pretrain_parts(spec: Any, targets: dict[str, nn.Module], data: Tensor, quiet: bool) -> None:
+    """When ``spec`` is a model still to be fitted (:func:`unfitted`): fit a clone of it on ``data`` and load the
+    weights of each part of its net into ``targets[part]``, in place. A fitted ``spec``'s parts were copied whole
+    when the model was built."""
+    if unfitted(spec):
+        model = clone(source_model(spec, "encoder")).fit(data, quiet=quiet)
+        for part, module in targets.items():
+            module.load_state_dict(getattr(model.module_, part).state_dict())

@@ -1,8 +1,9 @@
 """M1+M2 (Kingma et al. 2014): the semi-supervised M2 trained on the codes of a VAE (M1) trained on every image.
 
 M1's posterior means are far easier to separate than pixels, and M2 on them is cheap (a 50-number row instead of 784
-pixels): Kingma et al. report 97.6% on MNIST with 1,000 labels against M2's 96.4%. M1's encoder is copied into the
-model, frozen (no gradient, inference mode), so a saved M1+M2 classifies images on its own.
+pixels): Kingma et al. report 97.6% on MNIST with 1,000 labels against M2's 96.4%. M1's encoder and decoder are
+copied into the model, frozen (no gradient, inference mode), so a saved M1+M2 classifies, encodes and generates
+images on its own: M2's codes decode through M1's decoder.
 """
 
 from __future__ import annotations
@@ -10,27 +11,33 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 import torch
 from torch import Tensor
 
 from ..errors import ConfigError
 from .base import store_params
-from .capabilities import CLASSIFY
-from .classifier import encoder_copy
+from .capabilities import CLASSIFY, CONDITION, RECONSTRUCT, SAMPLE
+from .classifier import part_copies, pretrain_parts, source_model
 from .m2 import M2
 from .vae import VAE, VAENet
 
 
 class M1M2(M2):
-    """M2 on the posterior means of a fitted :class:`VAE`, with a Gaussian likelihood of learned per-code σ.
+    """M2 on the posterior means of a :class:`VAE` (M1), with a Gaussian likelihood of learned per-code σ.
 
     Args:
-        m1: a fitted VAE, or the path of its run folder (``genzoo train vae ...``).
-        The other parameters are :class:`M2`'s. ``fit(X, y)``, ``predict``, ``predict_proba`` and ``score`` take images.
+        m1: a :class:`VAE` or the path of its run folder (``genzoo train vae ...``). A fitted one is copied; an
+            unfitted one is first fitted (a clone of it) on every image of ``fit``, labelled or not, as Kingma et
+            al. train M1. scikit-learn's ``clone`` unfits an estimator parameter, so cross-validation fits M1 on
+            each fold's training images.
+        The other parameters are :class:`M2`'s.
+
+    Every method takes and gives images, as :class:`M2`'s do: ``predict``, ``predict_proba`` and ``score``
+    (accuracy); ``transform(X, y)`` (M2's z), ``score_samples`` and ``log_likelihood`` (M2's bounds on log p of M1's
+    codes, in nats), and ``reconstruct``, ``inverse_transform`` and ``sample(n, y)``, decoded through M1.
     """
 
-    capabilities = frozenset({CLASSIFY})
+    capabilities = frozenset({CONDITION, CLASSIFY, RECONSTRUCT, SAMPLE})
     likelihood, sigma, learn_sigma, binarize = "gaussian", 1.0, "pixel", False
 
     def __init__(
@@ -56,24 +63,44 @@ class M1M2(M2):
     def _check_params(self) -> None:
         super()._check_params()
         if self.m1 is None:
-            raise ConfigError("M1M2 needs m1=: a fitted VAE or the path of its run folder (genzoo train vae ...)")
+            raise ConfigError("M1M2 needs m1=: a VAE (fitted, or to be fitted on X first) or the path of its run "
+                              "folder (genzoo train vae ...)")
 
     def _unit_range(self) -> bool:
-        return True  # images in; M2 sees M1's codes
+        return self._m1()._unit_range()  # the images go into M1; M2 sees M1's codes
+
+    def _m1(self) -> VAE:
+        """M1 as ``m1`` names it (for what its parameters answer: its input range, its decoder's mean)."""
+        return source_model(self.m1, "m1", VAE)
 
     def _build(self, input_shape: tuple[int, ...]) -> VAENet:
-        m1 = encoder_copy(self.m1, "m1", VAE).requires_grad_(False)
+        encoder, decoder = (m.requires_grad_(False) for m in part_copies(self.m1, ("encoder", "decoder"), "m1", VAE,
+                                                                            input_shape))
         with torch.no_grad():
-            width = m1(torch.zeros(1, *input_shape)).shape[1] // 2  # the encoder gives (μ, log σ²)
+            width = encoder(torch.zeros(1, *input_shape)).shape[1] // 2  # the encoder gives (μ, log σ²)
         net = super()._build((width,))
-        net.add_module("m1", m1)
+        net.add_module("m1", encoder)
+        net.add_module("m1_decoder", decoder)
         return net
+
+    def _before_training(self, data: Tensor, resuming: bool, quiet: bool) -> None:
+        if not resuming:
+            pretrain_parts(self.m1, {"encoder": self.module_.m1, "decoder": self.module_.m1_decoder}, data, quiet)
+        super()._before_training(data, resuming, quiet)
 
     def _codes(self, x: Tensor) -> Tensor:
         """M1's posterior means ``(B, d)`` of images ``x``."""
         m1 = self.module_.m1.eval()
         with torch.no_grad():
             return m1(x).chunk(2, dim=1)[0]
+
+    def _images(self, X: Any, name: str = "X") -> Tensor:
+        """M1's codes ``(N, d)`` of images ``X``: what M2's every method reads (q(y|x), q(z|x, y), the bounds)."""
+        return torch.from_numpy(self._map(self._codes, super()._images(X, name)))
+
+    def _mean(self, out: Tensor) -> Tensor:
+        """Images ``(B, *input_shape)``: M1's decoded mean of M2's mean code ``out`` ``(B, d)``."""
+        return self._m1()._mean(self.module_.m1_decoder(out))
 
     def _draw_labelled(self, generator: torch.Generator) -> tuple[Tensor, Tensor]:
         x, y = super()._draw_labelled(generator)
@@ -84,7 +111,3 @@ class M1M2(M2):
 
     def eval_step(self, x: Tensor, generator: torch.Generator) -> dict[str, Tensor]:
         return super().eval_step(self._codes(x), generator)
-
-    def predict_proba(self, X: Any) -> np.ndarray:
-        data = self._images(X)
-        return self._map(lambda x: self.module_.classifier(self._codes(x)).softmax(1), data)

@@ -193,8 +193,27 @@ class VAE(Transformer, NeuralEstimator):
         return per_pixel.flatten(1).sum(1)
 
     def _mean(self, out: Tensor) -> Tensor:
-        """E[x|z] from decoder output: sigmoid of Bernoulli logits, or the Gaussian mean clipped to [0, 1]."""
-        return out.sigmoid() if self.likelihood == "bernoulli" else out.clamp(0.0, 1.0)
+        """E[x|z] from decoder output: sigmoid of Bernoulli logits, or the Gaussian mean (clipped to [0, 1] when the
+        training data were images in [0, 1])."""
+        if self.likelihood == "bernoulli":
+            return out.sigmoid()
+        return out.clamp(0.0, 1.0) if self.unit_data_ else out
+
+    # -- the data it takes -----------------------------------------------------------------------
+    def _unit_range(self) -> bool:
+        return self.likelihood == "bernoulli" or self.binarize  # a Gaussian decoder models any real data
+
+    def _fit_data(self, X: Any) -> Tensor:
+        data = super()._fit_data(X)
+        self.unit_data_ = data.dtype == torch.uint8 or bool(data.min() >= 0 and data.max() <= 1)
+        return data
+
+    def _fitted_facts(self) -> dict[str, Any]:
+        return {**super()._fitted_facts(), "unit_data": self.unit_data_}
+
+    def _restore(self, facts: dict[str, Any], tensors: dict[str, Tensor]) -> None:
+        self.unit_data_ = facts.get("unit_data", True)  # saved before real-valued data: images in [0, 1]
+        super()._restore(facts, tensors)
 
     def _posterior(self, x: Tensor, k: int, generator: torch.Generator,
                    c: Tensor | None = None) -> tuple[Tensor, Tensor, Tensor, Tensor]:
