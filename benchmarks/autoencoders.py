@@ -129,7 +129,12 @@ def markdown(results) -> str:
     lines += [f"| {r['features']} | {r['classifier']} | {r['accuracy']:.4f} |" for r in results["few_labels"]]
     lines += ["", f"Budgets: {results['budget']}. The plain AE of the denoising table is trained once per dataset "
               "and used for both noises (its train s is that one training)."]
-    for section in SECTIONS:
+    runs: dict[str, list[int]] = {}  # a footer per run of the reconstruction table, with the codes it measured
+    for r in results["reconstruction"]:
+        codes = runs.setdefault(footer_or_missing(r.get("provenance"), results.get("machine", "")), [])
+        codes += [r["code"]] if r["code"] not in codes else []
+    lines += [f"- reconstruction, code {', '.join(map(str, codes))}: {line}" for line, codes in runs.items()]
+    for section in SECTIONS[1:]:
         p = results.get(f"{section}_provenance")
         lines.append(f"- {section}: {footer_or_missing(p, results.get('machine', ''))}")
     return "\n".join(lines) + "\n"
@@ -153,10 +158,10 @@ def main():
     results["budget"] = "epochs in each table; batch 128, Adam; classifier fine-tuning 30 epochs, batch 64"
     panels = None
     if "reconstruction" in args.sections:
-        kept = [r for r in results.get("reconstruction", []) if r["code"] not in args.codes]
-        rows = kept + reconstruction(args.data_dir, mlp, conv, args.codes)
-        results["reconstruction"] = sorted(rows, key=lambda r: r["code"])
-        results["reconstruction_provenance"] = started
+        earlier = results.pop("reconstruction_provenance", None)  # of the whole table, before each row kept its own
+        kept = [{"provenance": earlier} | r for r in results.get("reconstruction", []) if r["code"] not in args.codes]
+        rows = kept + [r | {"provenance": started} for r in reconstruction(args.data_dir, mlp, conv, args.codes)]
+        results["reconstruction"] = sorted(rows, key=lambda r: r["code"])  # runs differ in budget: a provenance each
     if "denoising" in args.sections:
         results["denoising"], panels = denoising(args.data_dir, mlp, conv)
         results["denoising_provenance"] = started
