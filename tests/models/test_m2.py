@@ -89,6 +89,10 @@ def test_m1_m2_fits_an_unfitted_m1_on_every_image_first(digits, few_labels, tmp_
     assert not hasattr(m1, "module_")
     np.testing.assert_array_equal(in_one.predict_proba(xt), by_hand.predict_proba(xt))
     np.testing.assert_array_equal(load(tmp_path / "m1m2").predict_proba(xt), in_one.predict_proba(xt))
+    gaussian = M1M2(m1=VAE(hidden=(32,), latent_dim=8, likelihood="gaussian", epochs=1), **settings)
+    images = gaussian.fit(x, few_labels, run_dir=tmp_path / "gaussian").reconstruct(xt[:5])  # M1 stays unfitted
+    np.testing.assert_array_equal(load(tmp_path / "gaussian").reconstruct(xt[:5]), images)
+    assert images.shape == (5, 1, 8, 8) and images.min() >= 0 and images.max() <= 1  # images in, images out
 
 
 def test_labels_and_their_errors(digits):

@@ -19,7 +19,7 @@ from .base import store_params
 from .capabilities import CLASSIFY, CONDITION, RECONSTRUCT, SAMPLE
 from .classifier import part_copies, pretrain_parts, source_model
 from .m2 import M2
-from .vae import VAE, VAENet
+from .vae import VAE, VAENet, decoded_mean
 
 
 class M1M2(M2):
@@ -100,7 +100,7 @@ class M1M2(M2):
 
     def _mean(self, out: Tensor) -> Tensor:
         """Images ``(B, *input_shape)``: M1's decoded mean of M2's mean code ``out`` ``(B, d)``."""
-        return self._m1()._mean(self.module_.m1_decoder(out))
+        return decoded_mean(self.module_.m1_decoder(out), self._m1().likelihood, self.unit_data_)  # its images
 
     def _draw_labelled(self, generator: torch.Generator) -> tuple[Tensor, Tensor]:
         x, y = super()._draw_labelled(generator)

@@ -64,6 +64,14 @@ def log_normal(z: Tensor, prior: tuple[Tensor, Tensor] | None) -> Tensor:
     return -0.5 * ((z - m).square() / log_s2.exp() + log_s2 + LOG_2PI).sum(-1)
 
 
+def decoded_mean(out: Tensor, likelihood: str, unit_data: bool) -> Tensor:
+    """E[x|z] from decoder output ``out``: the sigmoid of Bernoulli logits, or the Gaussian mean, clipped to [0, 1]
+    when the training data were images in [0, 1] (``unit_data``)."""
+    if likelihood == "bernoulli":
+        return out.sigmoid()
+    return out.clamp(0.0, 1.0) if unit_data else out
+
+
 class VAENet(nn.Module):
     """encoder ``(N, *shape)`` -> (μ, log σ²) ``(N, latent_dim)`` each; decoder ``(N, latent_dim)`` -> ``(N, *shape)``.
 
@@ -193,11 +201,7 @@ class VAE(Transformer, NeuralEstimator):
         return per_pixel.flatten(1).sum(1)
 
     def _mean(self, out: Tensor) -> Tensor:
-        """E[x|z] from decoder output: sigmoid of Bernoulli logits, or the Gaussian mean (clipped to [0, 1] when the
-        training data were images in [0, 1])."""
-        if self.likelihood == "bernoulli":
-            return out.sigmoid()
-        return out.clamp(0.0, 1.0) if self.unit_data_ else out
+        return decoded_mean(out, self.likelihood, self.unit_data_)
 
     # -- the data it takes -----------------------------------------------------------------------
     def _unit_range(self) -> bool:
