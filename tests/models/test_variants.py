@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 from sklearn.base import clone
+from sklearn.frozen import FrozenEstimator
 from torch import nn
 
 from genzoo import (
@@ -168,6 +169,12 @@ def test_encoder_classifier_pretrains_an_unfitted_autoencoder_first(digits, tmp_
     assert not hasattr(ae, "module_")
     np.testing.assert_array_equal(in_one.predict_proba(xt), by_hand.predict_proba(xt))
     np.testing.assert_array_equal(load(tmp_path / "clf").predict_proba(xt), in_one.predict_proba(xt))
+    # clone unfits a fitted parameter (then fit pre-trains on X); scikit-learn's FrozenEstimator keeps it as it is
+    on_part = clone(ae).fit(x[:500])
+    kept = clone(EncoderClassifier(FrozenEstimator(on_part), **settings)).fit(x, y, run_dir=tmp_path / "frozen")
+    np.testing.assert_array_equal(kept.predict_proba(xt), EncoderClassifier(on_part, **settings).fit(x, y)
+                                  .predict_proba(xt))
+    np.testing.assert_array_equal(load(tmp_path / "frozen").predict_proba(xt), kept.predict_proba(xt))
 
 
 @pytest.mark.parametrize("model", [

@@ -17,6 +17,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.frozen import FrozenEstimator
 from sklearn.utils import Tags
 from torch import Tensor, nn
 
@@ -364,6 +365,8 @@ def make_optimizer(params, name: str, lr: float, weight_decay: float = 0.0, mome
 
 
 def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, FrozenEstimator):  # scikit-learn's wrapper that keeps a fitted parameter fitted in clone
+        obj = obj.estimator
     if isinstance(obj, Estimator):  # e.g. the encoder an EncoderClassifier was given
         return obj.config()
     if isinstance(obj, dict):

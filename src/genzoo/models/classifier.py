@@ -11,6 +11,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from sklearn.base import ClassifierMixin, clone
+from sklearn.frozen import FrozenEstimator
 from torch import Tensor, nn
 
 from ..engine.runs import read_config
@@ -57,7 +58,7 @@ class EncoderClassifier(Classifier):
             copied (the autoencoder itself is left unchanged); an unfitted one is first fitted (a clone of it) on
             the training images of ``fit``, then fine-tuned: pre-training, then supervised fine-tuning, as seed
             003 describes. scikit-learn's ``clone`` unfits an estimator parameter, so cross-validation pre-trains
-            on each fold's training images.
+            on each fold's training images; ``FrozenEstimator(fitted)`` keeps one pre-trained model instead.
         n_classes: the number of classes, labels 0..n_classes−1; by default the distinct labels of ``y``.
         The training parameters are those of every genzoo estimator.
 
@@ -99,9 +100,16 @@ class EncoderClassifier(Classifier):
             pretrain_parts(self.encoder, {"encoder": self.module_[0]}, data, quiet)
 
 
+def unwrapped(spec: Any) -> Any:
+    """``spec``, or the fitted model in scikit-learn's ``FrozenEstimator(spec)``, which ``clone`` keeps fitted (so
+    cross-validation reuses one pre-trained model instead of fitting it per fold)."""
+    return spec.estimator if isinstance(spec, FrozenEstimator) else spec
+
+
 def unfitted(spec: Any) -> bool:
     """Whether ``spec`` is a model still to be fitted: an estimator without ``module_``, or a saved config without
     its fitted facts (the parameter of a model that fitted it itself)."""
+    spec = unwrapped(spec)
     return (isinstance(spec, Estimator) and not hasattr(spec, "module_")) or (isinstance(spec, dict)
                                                                                 and "fitted" not in spec)
 
@@ -110,6 +118,7 @@ def source_model(spec: Any, name: str, kind: type[Estimator] | None = None) -> E
     """The model ``spec`` names, unfitted unless it is a fitted estimator: itself, or built from the ``config.json``
     of its run folder (a path) or a saved config (a dict). For what its parameters answer; no weights are read.
     ``kind``: the model class it must be (default: any neural model)."""
+    spec = unwrapped(spec)
     if isinstance(spec, (str, os.PathLike)):
         model = Estimator.from_config(read_config(spec), str(spec))
     elif isinstance(spec, dict):
@@ -129,6 +138,7 @@ def part_copies(spec: Any, parts: tuple[str, ...] = ("encoder",), name: str = "e
     in a run folder (a path), or, with random weights (the caller's weights follow, or :func:`pretrain_parts` fits
     them), of the architecture of an unfitted model or a saved config, built for ``input_shape`` (or the
     config's own). ``kind``: the model class ``spec`` must be."""
+    spec = unwrapped(spec)
     model = source_model(spec, name, kind)
     if ENCODE not in model.capabilities:
         raise ConfigError(f"{name}={type(model).__name__} has no encoder: pass an autoencoder")

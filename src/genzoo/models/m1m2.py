@@ -29,7 +29,7 @@ class M1M2(M2):
         m1: a :class:`VAE` or the path of its run folder (``genzoo train vae ...``). A fitted one is copied; an
             unfitted one is first fitted (a clone of it) on every image of ``fit``, labelled or not, as Kingma et
             al. train M1. scikit-learn's ``clone`` unfits an estimator parameter, so cross-validation fits M1 on
-            each fold's training images.
+            each fold's training images; ``FrozenEstimator(fitted)`` keeps one M1 for every fold.
         The other parameters are :class:`M2`'s.
 
     Every method takes and gives images, as :class:`M2`'s do: ``predict``, ``predict_proba`` and ``score``
