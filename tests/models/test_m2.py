@@ -2,6 +2,7 @@
 digits (beating logistic regression on the same labelled pixels), the label subset, the CLI and resume."""
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -130,7 +131,8 @@ def test_train_with_labels_from_the_cli_resumes_bit_for_bit_and_reports_accuracy
 
 
 def test_m1_m2_from_the_cli_on_an_m1_run_folder(tmp_path):
-    """The README's commands: a VAE run, then M1+M2 naming its folder; the saved M1+M2 loads and classifies."""
+    """The README's commands: a VAE run, then M1+M2 naming its folder; the saved M1+M2 loads and classifies on its
+    own, the M1 folder gone (it holds M1's config and weights)."""
     m1 = ["train", "vae", "--quiet", "--latent-dim", "8", "--set", "hidden=[64]", "--epochs", "5"]
     assert main([*m1, "--out", str(tmp_path / "m1")]) == 0
     assert main(["train", "m1m2", "--quiet", "--labels", "50", "--set", f"m1={tmp_path / 'm1'}", "--latent-dim", "4",
@@ -139,5 +141,6 @@ def test_m1_m2_from_the_cli_on_an_m1_run_folder(tmp_path):
     from genzoo import load_dataset
 
     xt, yt = load_dataset("digits", "test")
+    shutil.rmtree(tmp_path / "m1")
     model = load(tmp_path / "m1m2")
     assert json.loads((tmp_path / "m1m2" / "metrics.json").read_text())["accuracy"] == (model.predict(xt) == yt).mean()

@@ -1,5 +1,7 @@
 """The autoencoder family: denoising, sparse, binary, convolutional, layer-wise pre-training, classifier."""
 
+import shutil
+
 import numpy as np
 import pytest
 import torch
@@ -147,7 +149,10 @@ def test_encoder_classifier(digits, tmp_path):
     back = load(tmp_path / "clf")
     np.testing.assert_array_equal(back.predict_proba(xt), clf.predict_proba(xt))
     ae.save(tmp_path / "ae")
-    assert EncoderClassifier(str(tmp_path / "ae"), epochs=1).fit(x, y).predict(xt).shape == (359,)
+    on_folder = EncoderClassifier(str(tmp_path / "ae"), epochs=1).fit(x, y, run_dir=tmp_path / "on_folder")
+    predicted = on_folder.predict(xt)
+    shutil.rmtree(tmp_path / "ae")  # the saved classifier holds the encoder's config and weights: it loads alone
+    np.testing.assert_array_equal(load(tmp_path / "on_folder").predict(xt), predicted)
     with pytest.raises(ConfigError, match="requires y to be passed, but the target y is None: give class labels y"):
         EncoderClassifier(ae).fit(x)
     with pytest.raises(ConfigError, match=r"y must hold one label per image: shaped \(1438,\), got \(10,\)"):

@@ -85,12 +85,16 @@ class Estimator(BaseEstimator, ABC):
             raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit(X) first")
 
     # -- saving ----------------------------------------------------------------------------------
+    def _saved_params(self) -> dict[str, Any]:
+        """The parameters ``config.json`` keeps: ``get_params``, less anything that reads other files on load."""
+        return self.get_params(deep=False)
+
     def config(self, **extra: Any) -> dict[str, Any]:
         """What ``config.json`` holds: the model, every parameter, versions, and ``extra`` (e.g. the dataset)."""
         cfg = {
             "format_version": FORMAT_VERSION,
             "model": type(self).__name__,
-            "params": _jsonable(self.get_params(deep=False)),
+            "params": _jsonable(self._saved_params()),
             "versions": {"genzoo": __version__, "torch": torch.__version__},
             **extra,
         }

@@ -89,6 +89,9 @@ class EncoderClassifier(Classifier):
     def _unit_range(self) -> bool:
         return source_model(self.encoder, "encoder")._unit_range()  # the images go into its encoder
 
+    def _saved_params(self) -> dict[str, Any]:
+        return {**super()._saved_params(), "encoder": saved_spec(self.encoder)}
+
     def _build(self, input_shape: tuple[int, ...]) -> nn.Module:
         [encoder] = part_copies(self.encoder, input_shape=input_shape)
         with torch.no_grad():
@@ -132,6 +135,12 @@ def source_model(spec: Any, name: str, kind: type[Estimator] | None = None) -> E
     return model
 
 
+def saved_spec(spec: Any) -> Any:
+    """What a saved model keeps of parameter ``spec``: the ``config.json`` of the run folder a path names (with its
+    fitted facts, so the saved model, which holds the copied weights, loads without that folder), else ``spec``."""
+    return read_config(spec) if isinstance(unwrapped(spec), (str, os.PathLike)) else spec
+
+
 def part_copies(spec: Any, parts: tuple[str, ...] = ("encoder",), name: str = "encoder",
                 kind: type[Estimator] | None = None, input_shape: tuple[int, ...] | None = None) -> list[nn.Module]:
     """Copies of modules ``parts`` of ``spec``'s net (``module_.encoder``, ...): of a fitted model or the one saved
@@ -157,11 +166,12 @@ def part_copies(spec: Any, parts: tuple[str, ...] = ("encoder",), name: str = "e
     return [copy.deepcopy(getattr(model.module_, part)).cpu() for part in parts]
 
 
-def pretrain_parts(spec: Any, targets: dict[str, nn.Module], data: Tensor, quiet: bool) -> None:
+def pretrain_parts(spec: Any, targets: dict[str, nn.Module], data: Tensor, quiet: bool, name: str = "encoder",
+                   kind: type[Estimator] | None = None) -> None:
     """When ``spec`` is a model still to be fitted (:func:`unfitted`): fit a clone of it on ``data`` and load the
     weights of each part of its net into ``targets[part]``, in place. A fitted ``spec``'s parts were copied whole
-    when the model was built."""
+    when the model was built. ``name``, ``kind``: the parameter that holds ``spec`` and the class it must be."""
     if unfitted(spec):
-        model = clone(source_model(spec, "encoder")).fit(data, quiet=quiet)
+        model = clone(source_model(spec, name, kind)).fit(data, quiet=quiet)
         for part, module in targets.items():
             module.load_state_dict(getattr(model.module_, part).state_dict())

@@ -17,7 +17,7 @@ from torch import Tensor
 from ..errors import ConfigError
 from .base import store_params
 from .capabilities import CLASSIFY, CONDITION, RECONSTRUCT, SAMPLE
-from .classifier import part_copies, pretrain_parts, source_model
+from .classifier import part_copies, pretrain_parts, saved_spec, source_model
 from .m2 import M2
 from .vae import VAE, VAENet, decoded_mean
 
@@ -69,11 +69,15 @@ class M1M2(M2):
     def _unit_range(self) -> bool:
         return self._m1()._unit_range()  # the images go into M1; M2 sees M1's codes
 
+    def _saved_params(self) -> dict[str, Any]:
+        return {**super()._saved_params(), "m1": saved_spec(self.m1)}
+
     def _m1(self) -> VAE:
         """M1 as ``m1`` names it (for what its parameters answer: its input range, its decoder's mean)."""
         return source_model(self.m1, "m1", VAE)
 
     def _build(self, input_shape: tuple[int, ...]) -> VAENet:
+        self.m1_likelihood_ = self._m1().likelihood  # what M1's decoder outputs: read once, not per batch
         encoder, decoder = (m.requires_grad_(False) for m in part_copies(self.m1, ("encoder", "decoder"), "m1", VAE,
                                                                             input_shape))
         with torch.no_grad():
@@ -85,7 +89,8 @@ class M1M2(M2):
 
     def _before_training(self, data: Tensor, resuming: bool, quiet: bool) -> None:
         if not resuming:
-            pretrain_parts(self.m1, {"encoder": self.module_.m1, "decoder": self.module_.m1_decoder}, data, quiet)
+            pretrain_parts(self.m1, {"encoder": self.module_.m1, "decoder": self.module_.m1_decoder}, data, quiet,
+                           "m1", VAE)
         super()._before_training(data, resuming, quiet)
 
     def _codes(self, x: Tensor) -> Tensor:
@@ -100,7 +105,7 @@ class M1M2(M2):
 
     def _mean(self, out: Tensor) -> Tensor:
         """Images ``(B, *input_shape)``: M1's decoded mean of M2's mean code ``out`` ``(B, d)``."""
-        return decoded_mean(self.module_.m1_decoder(out), self._m1().likelihood, self.unit_data_)  # its images
+        return decoded_mean(self.module_.m1_decoder(out), self.m1_likelihood_, self.unit_data_)  # its images
 
     def _draw_labelled(self, generator: torch.Generator) -> tuple[Tensor, Tensor]:
         x, y = super()._draw_labelled(generator)
