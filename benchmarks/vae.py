@@ -3,6 +3,7 @@
     python benchmarks/vae.py [--epochs 50] [--k 5000] [--datasets mnist fashion-mnist]
     python benchmarks/vae.py --reproduce [--minutes 15] [--curve 5 10] [--eval-images 2000] [--models vae iwae]
                                          [--threads 1] [--lr-schedule none|burda|cosine] [--lr 1e-3]
+                                         [--save runs/reproduce]
 
 Trains the MLP VAE 784-400-20 on dynamically binarized training images and reports, on the test
 split binarized once with a fixed seed, the ELBO and the importance-weighted NLL (k samples) in nats,
@@ -120,7 +121,7 @@ class Curve(Hooks):
 
 
 def reproduce(data_dir: str, models: list[str], minutes: float, curve: list[float], curve_images: int,
-              eval_images: int, k: int, lr_schedule: str | None, lr: float) -> list[dict]:
+              eval_images: int, k: int, lr_schedule: str | None, lr: float, save: str | None = None) -> list[dict]:
     started = provenance()  # the code that runs is the code of this moment, whatever HEAD is when it ends
     (x, _), (xt, _) = (load_dataset("mnist", s, data_dir) for s in ("train", "test"))
     test = binarize(xt, random_state=0)
@@ -136,6 +137,8 @@ def reproduce(data_dir: str, models: list[str], minutes: float, curve: list[floa
         vae = VAE(**setting, epochs=epochs)
         hooks = Curve(vae, test[:curve_images], [m for m in curve if m < minutes], k)
         vae.fit(x, hooks=hooks)
+        if save:  # a run folder, to measure again later (e.g. on more test images) without training again
+            vae.save(Path(save) / f"{objective['objective']}-lr{lr:g}-{torch.get_num_threads()}threads")
         t0 = time.perf_counter()
         nll = -float(vae.log_likelihood(test[:eval_images], k=k).mean())
         row = {"model": name, **objective, "epochs": epochs, "train_min": round(hooks.trained / 60, 1),
@@ -191,12 +194,13 @@ def main():
     parser.add_argument("--lr", type=float, default=1e-3, help="--reproduce: Adam's base learning rate")
     parser.add_argument("--models", nargs="+", choices=list(REPRODUCE), default=list(REPRODUCE))
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's own choice)")
+    parser.add_argument("--save", help="--reproduce: save each trained model in this folder (a run folder per model)")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
     if args.reproduce:
         new = reproduce(args.data_dir, args.models, args.minutes, args.curve, args.curve_images, args.eval_images,
-                        args.k, None if args.lr_schedule == "none" else args.lr_schedule, args.lr)
+                        args.k, None if args.lr_schedule == "none" else args.lr_schedule, args.lr, args.save)
         path = ROOT / "results" / "vae-reproduce.json"  # read now: a model run beside this one may have written it
         old = json.loads(path.read_text()).get("rows", []) if path.exists() else []
         order = [name for name, _ in REPRODUCE.values()]
