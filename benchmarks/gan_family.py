@@ -2,6 +2,7 @@
 variant on MNIST and Fashion-MNIST at one equal budget.
 
     python benchmarks/gan_family.py [--sections defaults toy long g_norm images] [--seeds 5] [--epochs 3]
+                                   [--arch mlp|conv] [--models infogan] [--datasets mnist]
 
 defaults: the plain ``GAN()``'s candidate defaults on ring8 (what ``genzoo train gan --data toy:ring8`` trains on),
     5 seeds each: modes covered and high-quality share, mean and worst seed.
@@ -13,7 +14,8 @@ g_norm: the plain ``GAN()`` with its defaults on each dataset (the MLP pair, its
     default for images) against the same with ``g_norm="none"`` (genzoo's MLP generator before), ``--epochs``
     epochs, ``--norm-seeds`` seeds: 10,000 samples' FD, KID, precision and recall, and D's mean output on real and
     fake images in the last epoch.
-images: every variant (the ten of the collections) with the MLP pair, ``--epochs`` epochs, batch 64, on each
+images: every variant (the ten of the collections) with the MLP pair (``--arch conv``: the infoGAN-like conv pair,
+    a row of its own), ``--epochs`` epochs, batch 64, on each
     dataset: 10,000 samples against the test split on the domain classifier's features (FD, KID, precision,
     recall), seconds per epoch; the conditional ones: the share of samples the domain classifier calls the class
     asked for; infoGAN: the categorical code's clustering accuracy on the test split.
@@ -131,26 +133,28 @@ def g_norm_rows(dataset: str, data_dir: str, epochs: int, seeds: int) -> list[di
     return rows
 
 
-def image_rows(dataset: str, data_dir: str, epochs: int, models: tuple[str, ...] = FAMILY) -> list[dict]:
+def image_rows(dataset: str, data_dir: str, epochs: int, models: tuple[str, ...] = FAMILY,
+               arch: str = "mlp") -> list[dict]:
     (x, y), (xt, yt) = (load_dataset(dataset, s, data_dir) for s in ("train", "test"))
     classifier = domain_classifier(dataset, data_dir)
     rows = []
     for name in models:
-        model = MODELS[name](arch="mlp", epochs=epochs, batch_size=64)
+        model = MODELS[name](arch=arch, epochs=epochs, batch_size=64)
+        tag = "" if arch == "mlp" else f"-{arch}"
         t0 = time.perf_counter()
         model.fit(x, y) if can(model, CONDITION) else model.fit(x)
         train_s = time.perf_counter() - t0
         samples = model.sample(10000, random_state=1)
-        sample_grid(samples[:100], DOCS / f"gan-family-{name}-{dataset}.png", columns=10,
-                    title=f"{name} (MLP) on {dataset}, {epochs} epochs" + (", a row per class" if can(model, CONDITION)
+        sample_grid(samples[:100], DOCS / f"gan-family-{name}{tag}-{dataset}.png", columns=10,
+                    title=f"{name} ({arch}) on {dataset}, {epochs} epochs" + (", a row per class" if can(model, CONDITION)
                                                                             else ""))
-        row = {"model": name, "data": dataset, "epochs": epochs, "s_per_epoch": round(train_s / epochs, 1),
+        row = {"model": name, "arch": arch, "data": dataset, "epochs": epochs, "s_per_epoch": round(train_s / epochs, 1),
                **sample_quality(samples, dataset, data_dir, reference=xt, classifier=classifier)}
         if can(model, CONDITION):
             row["class_accuracy"] = float((classifier.predict(samples) == np.arange(10000) % 10).mean())
         if can(model, CATEGORIES):
             row["category_accuracy"] = clustering_accuracy(model.predict_category(xt), yt)
-            sample_grid(model.vary(0), DOCS / f"gan-family-infogan-code0-{dataset}.png", columns=10,
+            sample_grid(model.vary(0), DOCS / f"gan-family-infogan{tag}-code0-{dataset}.png", columns=10,
                         title=f"infoGAN on {dataset}: continuous code 0 from -2 to 2, a row per category")
         rows.append(row)
         print(row, flush=True)
@@ -166,6 +170,7 @@ def main() -> None:
     parser.add_argument("--models", nargs="+", default=list(FAMILY), choices=FAMILY,
                         help="images: only these variants (their rows at this --epochs replace the same rows)")
     parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--arch", choices=["mlp", "conv"], default="mlp", help="images: the nets of every variant")
     parser.add_argument("--datasets", nargs="+", default=["mnist", "fashion-mnist"])
     parser.add_argument("--long-epochs", type=int, default=1000, help="long: the toy budget in epochs")
     parser.add_argument("--toy-data", nargs="+", default=["ring8", "grid25"], choices=["ring8", "grid25"])
@@ -186,7 +191,7 @@ def main() -> None:
                          for r in g_norm_rows(d, args.data_dir, args.epochs, args.norm_seeds)]
     if "images" in args.sections:
         new["images"] = [r | {"provenance": started} for d in args.datasets
-                         for r in image_rows(d, args.data_dir, args.epochs, tuple(args.models))]
+                         for r in image_rows(d, args.data_dir, args.epochs, tuple(args.models), args.arch)]
     with open(path, "a") as lock:  # sections may run as separate processes: one at a time here
         fcntl.flock(lock, fcntl.LOCK_EX)
         results = json.loads(path.read_text()) if path.exists() else {}
@@ -197,10 +202,11 @@ def main() -> None:
                 results[section] = results.get(section, {}) | new[section]
         if "g_norm" in new:
             results["g_norm"] = [r for r in results.get("g_norm", []) if r["data"] not in args.datasets] + new["g_norm"]
-        if "images" in new:  # a row is one (data, model, epochs): rerunning some leaves the others
-            done = {(r["data"], r["model"], r["epochs"]) for r in new["images"]}
-            results["images"] = [r for r in results.get("images", []) if (r["data"], r["model"], r["epochs"]) not in done
-                                 ] + new["images"]
+        if "images" in new:  # a row is one (data, model, epochs, arch): rerunning some leaves the others
+            def key(r: dict) -> tuple:
+                return r["data"], r["model"], r["epochs"], r.get("arch", "mlp")
+            done = {key(r) for r in new["images"]}
+            results["images"] = [r for r in results.get("images", []) if key(r) not in done] + new["images"]
         results["published"] = PUBLISHED
         path.write_text(json.dumps(results, indent=1))
         (ROOT / "results" / "gan-family.md").write_text(markdown(results))
@@ -246,13 +252,14 @@ def markdown(results: dict) -> str:
         provs = {json.dumps(r["provenance"], sort_keys=True) for r in results["g_norm"]}
         lines += [""] + [footer_or_missing(json.loads(p)) for p in sorted(provs)] + [""]
     if results.get("images"):
-        lines += ["### Every variant on images, one budget (MLP pair)", "",
+        lines += ["### Every variant on images, one budget (MLP pair; \"conv\": the infoGAN-like conv pair)", "",
                   "| data | model | epochs | s/epoch | FD | KID | precision | recall | class accuracy | "
                   "category accuracy |", "|---|---|---|---|---|---|---|---|---|---|"]
         for r in results["images"]:
             cls = f"{100 * r['class_accuracy']:.1f}%" if "class_accuracy" in r else "-"
             cat = f"{100 * r['category_accuracy']:.1f}%" if "category_accuracy" in r else "-"
-            lines.append(f"| {r['data']} | {r['model']} | {r['epochs']} | {r['s_per_epoch']} | {r['fd']:.2f} | "
+            model = r["model"] + ("" if r.get("arch", "mlp") == "mlp" else f" ({r['arch']})")
+            lines.append(f"| {r['data']} | {model} | {r['epochs']} | {r['s_per_epoch']} | {r['fd']:.2f} | "
                          f"{r['kid']:.2f} ± {r['kid_std']:.2f} | {r['precision']:.3f} | {r['recall']:.3f} | {cls} | {cat} |")
         provs = {json.dumps(r["provenance"], sort_keys=True) for r in results["images"]}
         lines += [""] + [footer_or_missing(json.loads(p)) for p in sorted(provs)] + [""]
