@@ -368,9 +368,14 @@ def make_optimizer(params, name: str, lr: float, weight_decay: float = 0.0, mome
         return optimizer(params, **kwargs)
 
 
+def unwrapped(spec: Any) -> Any:
+    """``spec``, or the fitted model in scikit-learn's ``FrozenEstimator(spec)``, which ``clone`` keeps fitted (so
+    cross-validation reuses one pre-trained model instead of fitting it per fold)."""
+    return spec.estimator if isinstance(spec, FrozenEstimator) else spec
+
+
 def _jsonable(obj: Any) -> Any:
-    if isinstance(obj, FrozenEstimator):  # scikit-learn's wrapper that keeps a fitted parameter fitted in clone
-        obj = obj.estimator
+    obj = unwrapped(obj)
     if isinstance(obj, Estimator):  # e.g. the encoder an EncoderClassifier was given
         return obj.config()
     if isinstance(obj, dict):

@@ -11,13 +11,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from sklearn.base import ClassifierMixin, clone
-from sklearn.frozen import FrozenEstimator
 from torch import Tensor, nn
 
 from ..engine.runs import read_config
 from ..errors import ConfigError
 from ..validation import check_int
-from .base import Estimator, NeuralEstimator, load, store_params
+from .base import Estimator, NeuralEstimator, load, store_params, unwrapped
 from .capabilities import ENCODE
 from .labels import Conditional
 
@@ -101,12 +100,6 @@ class EncoderClassifier(Classifier):
     def _before_training(self, data: Tensor, resuming: bool, quiet: bool) -> None:
         if not resuming:
             pretrain_parts(self.encoder, {"encoder": self.module_[0]}, data, quiet)
-
-
-def unwrapped(spec: Any) -> Any:
-    """``spec``, or the fitted model in scikit-learn's ``FrozenEstimator(spec)``, which ``clone`` keeps fitted (so
-    cross-validation reuses one pre-trained model instead of fitting it per fold)."""
-    return spec.estimator if isinstance(spec, FrozenEstimator) else spec
 
 
 def unfitted(spec: Any) -> bool:
