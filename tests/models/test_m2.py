@@ -90,6 +90,10 @@ def test_m1_m2_fits_an_unfitted_m1_on_every_image_first(digits, few_labels, tmp_
     assert not hasattr(m1, "module_")
     np.testing.assert_array_equal(in_one.predict_proba(xt), by_hand.predict_proba(xt))
     np.testing.assert_array_equal(load(tmp_path / "m1m2").predict_proba(xt), in_one.predict_proba(xt))
+    by_hand.m1.save(tmp_path / "m1")  # on a run folder, then without it: M1's range was read once, at fit
+    on_folder = M1M2(m1=str(tmp_path / "m1"), **settings).fit(x, few_labels)
+    shutil.rmtree(tmp_path / "m1")
+    np.testing.assert_array_equal(on_folder.predict_proba(xt), by_hand.predict_proba(xt))
     gaussian = M1M2(m1=VAE(hidden=(32,), latent_dim=8, likelihood="gaussian", epochs=1), **settings)
     images = gaussian.fit(x, few_labels, run_dir=tmp_path / "gaussian").reconstruct(xt[:5])  # M1 stays unfitted
     np.testing.assert_array_equal(load(tmp_path / "gaussian").reconstruct(xt[:5]), images)

@@ -153,6 +153,7 @@ def test_encoder_classifier(digits, tmp_path):
     predicted = on_folder.predict(xt)
     shutil.rmtree(tmp_path / "ae")  # the saved classifier holds the encoder's config and weights: it loads alone
     np.testing.assert_array_equal(load(tmp_path / "on_folder").predict(xt), predicted)
+    np.testing.assert_array_equal(on_folder.predict(xt), predicted)  # and in memory: nothing reads the folder now
     with pytest.raises(ConfigError, match="requires y to be passed, but the target y is None: give class labels y"):
         EncoderClassifier(ae).fit(x)
     with pytest.raises(ConfigError, match=r"y must hold one label per image: shaped \(1438,\), got \(10,\)"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import os
+from abc import ABC, abstractmethod
 from typing import Any
 
 import numpy as np
@@ -49,7 +50,31 @@ class Classifier(ClassifierMixin, Conditional, NeuralEstimator):
         return self.classes_[best]
 
 
-class EncoderClassifier(Classifier):
+class ThroughSource(ABC):
+    """A model whose images go into another model's net (``_source()``: its ``encoder``, its ``m1``): they take
+    that model's range. Read from it once per fit and kept as the fitted fact ``unit_input_``, so the model keeps
+    working, in memory and saved, after the source's run folder is moved or deleted."""
+
+    @abstractmethod
+    def _source(self) -> Estimator:
+        """The model the images go into, as its parameter names it (no weights read)."""
+
+    def _fit_data(self, X: Any) -> Tensor:
+        self.unit_input_ = self._source()._unit_range()
+        return super()._fit_data(X)  # type: ignore[misc]
+
+    def _unit_range(self) -> bool:
+        return self.unit_input_ if hasattr(self, "unit_input_") else self._source()._unit_range()  # unfitted: ask it
+
+    def _fitted_facts(self) -> dict[str, Any]:
+        return {**super()._fitted_facts(), "unit_input": self.unit_input_}  # type: ignore[misc]
+
+    def _restore(self, facts: dict[str, Any], tensors: dict[str, Tensor]) -> None:
+        self.unit_input_ = facts["unit_input"] if "unit_input" in facts else self._source()._unit_range()
+        super()._restore(facts, tensors)  # type: ignore[misc]
+
+
+class EncoderClassifier(ThroughSource, Classifier):
     """The encoder of an autoencoder (drop the decoder) plus a linear layer, trained end to end on labels.
 
     Args:
@@ -85,8 +110,8 @@ class EncoderClassifier(Classifier):
             raise ConfigError("EncoderClassifier needs encoder=: an autoencoder (fitted, or to be fitted on X "
                               "first) or the path of its run folder")
 
-    def _unit_range(self) -> bool:
-        return source_model(self.encoder, "encoder")._unit_range()  # the images go into its encoder
+    def _source(self) -> Estimator:
+        return source_model(self.encoder, "encoder")
 
     def _saved_params(self) -> dict[str, Any]:
         return {**super()._saved_params(), "encoder": saved_spec(self.encoder)}
@@ -145,7 +170,8 @@ def part_copies(spec: Any, parts: tuple[str, ...] = ("encoder",), name: str = "e
     if ENCODE not in model.capabilities:
         raise ConfigError(f"{name}={type(model).__name__} has no encoder: pass an autoencoder")
     if isinstance(spec, (str, os.PathLike)):
-        with torch.device("cpu"):  # real weights even while the caller sizes its own net on the meta device
+        # real weights even while the caller sizes its own net on the meta device; and, as a fitted copy, no draws
+        with torch.device("cpu"), torch.random.fork_rng(devices=[]):
             model = load(spec)
     elif unfitted(spec) or isinstance(spec, dict):
         model = clone(model)

@@ -17,12 +17,12 @@ from torch import Tensor
 from ..errors import ConfigError
 from .base import store_params
 from .capabilities import CLASSIFY, CONDITION, RECONSTRUCT, SAMPLE
-from .classifier import part_copies, pretrain_parts, saved_spec, source_model
+from .classifier import ThroughSource, part_copies, pretrain_parts, saved_spec, source_model
 from .m2 import M2
 from .vae import VAE, VAENet, decoded_mean
 
 
-class M1M2(M2):
+class M1M2(ThroughSource, M2):
     """M2 on the posterior means of a :class:`VAE` (M1), with a Gaussian likelihood of learned per-code σ.
 
     Args:
@@ -66,18 +66,16 @@ class M1M2(M2):
             raise ConfigError("M1M2 needs m1=: a VAE (fitted, or to be fitted on X first) or the path of its run "
                               "folder (genzoo train vae ...)")
 
-    def _unit_range(self) -> bool:
-        return self._m1()._unit_range()  # the images go into M1; M2 sees M1's codes
-
     def _saved_params(self) -> dict[str, Any]:
         return {**super()._saved_params(), "m1": saved_spec(self.m1)}
 
-    def _m1(self) -> VAE:
-        """M1 as ``m1`` names it (for what its parameters answer: its input range, its decoder's mean)."""
+    def _source(self) -> VAE:
+        """M1 as ``m1`` names it (for what its parameters answer: its input range, its decoder's mean); the images go
+        into M1, M2 sees M1's codes."""
         return source_model(self.m1, "m1", VAE)
 
     def _build(self, input_shape: tuple[int, ...]) -> VAENet:
-        self.m1_likelihood_ = self._m1().likelihood  # what M1's decoder outputs: read once, not per batch
+        self.m1_likelihood_ = self._source().likelihood  # what M1's decoder outputs: read once, not per batch
         encoder, decoder = (m.requires_grad_(False) for m in part_copies(self.m1, ("encoder", "decoder"), "m1", VAE,
                                                                             input_shape))
         with torch.no_grad():
