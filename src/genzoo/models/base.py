@@ -133,7 +133,8 @@ class Estimator(BaseEstimator, ABC):
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Estimator:
-        """The fitted estimator saved in run folder ``path``; nothing is unpickled."""
+        """The fitted estimator saved in run folder ``path``; nothing is unpickled, and the caller's global
+        torch RNG is left as it was."""
         path = Path(path)
         cfg = read_config(path)
         if cfg.get("format_version") != FORMAT_VERSION:
@@ -165,7 +166,8 @@ class Estimator(BaseEstimator, ABC):
         facts = dict(facts)
         est.input_shape_ = tuple(facts.pop("input_shape"))
         try:
-            est._restore(facts, tensors)
+            with torch.random.fork_rng(devices=[]):  # the net is built, then overwritten: loading draws nothing
+                est._restore(facts, tensors)
         except (KeyError, RuntimeError, ValueError, TypeError, AttributeError, IndexError) as e:
             reason = (str(e).strip().splitlines() or [type(e).__name__])[0][:300]  # never a C++ stack
             raise CheckpointError(f"{path / WEIGHTS}: weights do not fit the model in {CONFIG} ({reason})") from None

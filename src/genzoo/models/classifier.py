@@ -170,8 +170,7 @@ def part_copies(spec: Any, parts: tuple[str, ...] = ("encoder",), name: str = "e
     if ENCODE not in model.capabilities:
         raise ConfigError(f"{name}={type(model).__name__} has no encoder: pass an autoencoder")
     if isinstance(spec, (str, os.PathLike)):
-        # real weights even while the caller sizes its own net on the meta device; and, as a fitted copy, no draws
-        with torch.device("cpu"), torch.random.fork_rng(devices=[]):
+        with torch.device("cpu"):  # real weights even while the caller sizes its own net on the meta device
             model = load(spec)
     elif unfitted(spec) or isinstance(spec, dict):
         model = clone(model)
