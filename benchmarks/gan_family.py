@@ -52,6 +52,10 @@ DEFAULT_CANDIDATES = {  # the plain GAN on ring8; the first is genzoo's default
     "noise 64, lr 1e-3": dict(noise_dim=64, lr=1e-3),
     "128-128-128": dict(hidden=(128, 128, 128)),
     "batch 128": dict(batch_size=128),
+    "100 epochs": dict(epochs=100),
+    "250 epochs": dict(epochs=250),
+    "minibatch_std": dict(minibatch_std=True),
+    "minibatch_std, 100 epochs": dict(minibatch_std=True, epochs=100),
 }
 PUBLISHED = ("Srivastava et al. 2017 (VEEGAN), σ as here: plain GAN 1/8 ring modes, 3.3/25 grid modes; "
              "Lin et al. 2018 (PacGAN): grid25 GAN 17.3 modes, PacGAN2 23.8 modes; infoGAN paper: 5% error "
