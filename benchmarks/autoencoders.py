@@ -155,7 +155,7 @@ def main():
     path = RESULTS / f"autoencoders{suffix}.json"
     results = json.loads(path.read_text()) if path.exists() else {}
     started = provenance()
-    results["budget"] = "epochs in each table; batch 128, Adam; classifier fine-tuning 30 epochs, batch 64"
+    results["budget"] = f"epochs in each table; batch 128, Adam; classifier fine-tuning {clf} epochs, batch 64"
     panels = None
     if "reconstruction" in args.sections:
         earlier = results.pop("reconstruction_provenance", None)  # of the whole table, before each row kept its own
