@@ -56,5 +56,5 @@ def test_a_changed_figure_is_caught():
 def test_every_results_file_records_where_its_figures_came_from():
     for path in sorted((REPO / "benchmarks" / "results").glob("*.md")):
         text = path.read_text()
-        footers = re.findall(r"Commit `[0-9a-f]{12}(?:\+dirty)?`; command `python [^`]+`; machine: .+", text)
+        footers = re.findall(r"Commit `[0-9a-f]{12}(?:\+dirty)?`; command `(?:python|genzoo) [^`]+`; machine: .+", text)
         assert footers or "No provenance recorded" in text, f"{path.name} does not say what it was measured on"
