@@ -119,6 +119,16 @@ def test_packing_shows_d_the_samples_side_by_side():
         GAN(pack=4, batch_size=30).fit(toy("ring8", 64))
 
 
+def test_the_default_budget_follows_the_data(digits):
+    """epochs=None: the collections' 25 epochs on images; 15,750 generator steps on real-valued rows (250 epochs of
+    ring8's 4,000 points, the defaults table of benchmarks/gan_family.py; 51 of 20,000 points; at least 25)."""
+    (x, _), _ = digits
+    assert GAN(hidden=(8,), noise_dim=2).fit(x[:128]).epochs_ == 25
+    rows = GAN(hidden=(8,), epochs=0).fit(toy("ring8", 64)).set_params(epochs=None)
+    assert [rows._epochs_for(n) for n in (4000, 20000, 10**6)] == [250, 51, 25]
+    assert rows.set_params(batch_size=128)._epochs_for(4000) == 493  # steps, not epochs, are what is kept
+
+
 def test_minibatch_std_raises_toy_coverage_over_the_same_budget():
     """ring8 at σ 0.05, a short budget, three seeds: the plain GAN drops most modes (0, 0 and 3 of 8 when this
     was written); given the batch's standard deviation, D sees the collapse and G spreads over the modes (4, 6, 6)."""
