@@ -86,8 +86,7 @@ def configure(workdir: Path, scope: list[str]) -> None:
                 f"pytest_add_cli_args_test_selection = [{quoted(TESTS)}]\n"
                 'also_copy = ["tests/", "benchmarks/"]\n'
                 # at least (10 s + the tests' time) x 30 of CPU before a timeout: a module-scoped fixture's cost (the
-                # digits classifier trained once per session) lands on one test of mutmut's timing run, and a
-                # mutant run that needs it would otherwise time out, counted as killed, when nothing caught it
+                # digits classifier trained once per session) lands on one test of mutmut's timing run
                 "timeout_constant = 10.0\n")
     shared = REPO.parent / "shared"
     if shared.exists() and not (workdir.parent / "shared").exists():
@@ -109,7 +108,9 @@ def main() -> None:
     if not (workdir / "pyproject.toml").exists():
         configure(workdir, args.scope)
     started, t0 = provenance(), time.perf_counter()
-    env = {**os.environ, "PYTHONPATH": "src"}
+    # one torch thread: mutmut forks its workers from a process whose tests already started OpenMP's thread pool, and
+    # a forked child's first parallel kernel (the domain classifier's convolutions) then waits forever
+    env = {**os.environ, "PYTHONPATH": "src", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     if not every_mutant(workdir):  # generate the mutants and mutmut's map of tests; the name matches none of them
         subprocess.run([str(mutmut), "run", NO_SUCH_MUTANT], cwd=workdir, env=env, stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL)
