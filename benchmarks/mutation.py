@@ -9,9 +9,10 @@ code whose numbers everything else rests on: ``metrics/``, ``models/losses.py``,
 tests that cover it. A mutant is killed when a test fails or times out; one that no test runs counts as surviving.
 ``--sample N`` checks N mutants drawn at random (``--seed``) from the whole scope and reports the kill rate with its
 95% Wilson interval: the whole scope is hours on 2 cores, and a run stopped by ``--minutes`` is not a fair draw
-(mutmut checks the mutants with the fastest tests first). Writes the kill rate per file and every survivor's diff to
-benchmarks/results/mutation.{json,md}. Rerun in the same ``--workdir`` to continue an interrupted run, or one that
-``--minutes`` stopped (its unchecked mutants are counted as such, not as survivors).
+(mutmut checks the mutants with the fastest tests first; a sample is run in chunks of CHUNK in its random order,
+so that a run the budget cuts is still a random draw, less the chunk it cut). Writes the kill rate per file and
+every survivor's diff to benchmarks/results/mutation.{json,md}. Rerun in the same ``--workdir`` to continue an
+interrupted run, or one that ``--minutes`` stopped (its unchecked mutants are counted as such, not as survivors).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ FOCUS = {"genzoo.models.vae": re.compile(r"kl_|log_normal|_posterior|_log_px|_pr
                                          r"_kl_weight|_nll|log_likelihood|_iwae|score_samples")}
 KILLED = {"killed", "timeout"}
 NO_SUCH_MUTANT = "genzoo.no_such_module.x_none__mutmut_0"
+CHUNK = 25  # mutants per mutmut run
 
 
 def module_of(mutant: str) -> str:
@@ -119,16 +121,22 @@ def main() -> None:
         sys.exit(f"mutmut generated no mutants in {workdir}: run `mutmut run` there to see why")
     chosen = sorted(population)
     if args.sample is not None and args.sample < len(chosen):
-        chosen = sorted(random.Random(args.seed).sample(chosen, args.sample))
+        chosen = random.Random(args.seed).sample(chosen, args.sample)  # in drawn order
     todo = [name for name in chosen if population[name] is None]
-    if todo:
-        run = subprocess.Popen([str(mutmut), "run", "--max-children", str(args.max_children), *todo], cwd=workdir,
-                               env=env, stdout=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + args.minutes * 60 if args.minutes else None
+    for start in range(0, len(todo), CHUNK):  # mutmut checks the fastest first: chunks keep a cut run a random draw
+        left = None if deadline is None else deadline - time.monotonic()
+        if left is not None and left <= 0:
+            break
+        run = subprocess.Popen([str(mutmut), "run", "--max-children", str(args.max_children),
+                                *todo[start:start + CHUNK]], cwd=workdir, env=env, stdout=subprocess.DEVNULL,
+                               start_new_session=True)
         try:
-            run.wait(timeout=args.minutes * 60 if args.minutes else None)
+            run.wait(timeout=left)
         except subprocess.TimeoutExpired:  # the budget is spent: what was checked stands, the rest stays "not checked"
             os.killpg(run.pid, signal.SIGTERM)
             run.wait()
+    chosen = sorted(chosen)
     listing = subprocess.run([str(mutmut), "results", "--all", "true"], cwd=workdir, env=env, capture_output=True,
                              text=True).stdout
     status = {m[0]: m[1] for m in re.findall(r"^\s*([\w.ǁ]+__mutmut_\d+): (.+)$", listing, re.M)}
