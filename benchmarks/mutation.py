@@ -38,7 +38,8 @@ SCOPE = ["src/genzoo/metrics/", "src/genzoo/models/losses.py", "src/genzoo/engin
          "src/genzoo/data/idx.py", "src/genzoo/models/vae.py"]
 TESTS = ["tests/test_metrics.py", "tests/test_sample_metrics.py", "tests/test_anomaly.py",
          "tests/engine/test_checkpoint.py", "tests/data/test_idx.py", "tests/models/test_vae.py",
-         "tests/models/test_vae_training.py", "tests/models/test_gan.py::test_mode_coverage_counts",
+         "tests/models/test_vae_training.py", "tests/models/test_cvae.py", "tests/models/test_losses.py",
+         "tests/models/test_gan.py::test_mode_coverage_counts",
          "tests/models/test_gan_family.py::test_clustering_accuracy_matches_clusters_to_classes",
          "tests/test_report.py::test_representation_metrics_on_separable_and_on_random_codes"]
 # in vae.py only the KL and IWAE code is in scope: the functions and methods whose names match

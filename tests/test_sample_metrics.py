@@ -16,7 +16,7 @@ from genzoo.metrics import (
     precision_recall,
     sample_quality,
 )
-from genzoo.metrics.domain import cache_key
+from genzoo.metrics.domain import RECIPES, cache_key
 
 
 def test_frechet_distance_matches_the_closed_form():
@@ -99,6 +99,7 @@ def test_domain_classifier_is_accurate_cached_and_gives_features(classifier_cach
     monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
     assert (digits_classifier.predict(xt) == yt).mean() > 0.95
     assert digits_classifier.features(xt[:7]).shape == (7, 128)
+    assert (digits_classifier.epochs, digits_classifier.batch_size) == RECIPES["digits"]  # the dataset's recipe
 
     def no_training(*args, **kwargs):
         raise AssertionError("the cached classifier was retrained")

@@ -34,6 +34,11 @@ def test_iwae_on_a_linear_gaussian_vae_converges_to_the_exact_log_likelihood():
     assert abs(estimates[5000] - exact.mean()) < abs(estimates[1] - exact.mean()) / 10
     elbos = [vae.score_samples(x, random_state=s).mean() for s in range(20)]
     assert np.mean(elbos) < estimates[5000]
+    one_draw = vae.score_samples(x, random_state=3)  # random_state fixes the draw, and only it
+    np.testing.assert_array_equal(vae.score_samples(x, random_state=3), one_draw)
+    assert not np.array_equal(vae.score_samples(x, random_state=4), one_draw)
+    with pytest.raises(ConfigError, match="k=0"):
+        vae.log_likelihood(x, k=0)
 
 
 def test_mlp_vae_learns_binarized_mnist(mnist, tmp_path):
