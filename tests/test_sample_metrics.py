@@ -43,6 +43,19 @@ def test_kid_is_unbiased_near_zero_and_grows_with_the_gap():
     assert 0 < near < far
 
 
+def test_kid_of_one_whole_subset_is_the_unbiased_mmd_written_out():
+    """subset_size = N: every subset is all rows (in some order), so KID is the unbiased MMD² of Kernel Inception
+    Distance's definition, written here with plain loops: off-diagonal means of k(x, x') and k(y, y'), minus twice
+    the mean of k(x, y), with k(x, y) = (x·y / D + 1)³."""
+    rng = np.random.default_rng(2)
+    x, y = rng.normal(0, 1, (5, 3)), rng.normal(0.5, 1, (5, 3))
+    k = lambda u, v: (u @ v / 3 + 1) ** 3  # noqa: E731
+    within = sum(k(p[i], p[j]) for p in (x, y) for i in range(5) for j in range(5) if i != j) / (5 * 4)
+    between = sum(k(x[i], y[j]) for i in range(5) for j in range(5)) / 25
+    mean, std = kernel_inception_distance(x, y, subsets=3, subset_size=5)
+    assert mean == pytest.approx(within - 2 * between, rel=1e-6) and std == pytest.approx(0, abs=1e-6)  # float32 rows
+
+
 def test_precision_and_recall_see_quality_and_coverage_apart():
     rng = np.random.default_rng(2)
     centres = rng.normal(0, 10, (10, 2))
