@@ -53,7 +53,7 @@ from .gan_losses import (
 NOISES = ("normal", "uniform")
 SMALL_ROWS = 8  # real-valued rows up to this wide get noise of their own width by default
 IMAGE_EPOCHS = 25  # epochs=None on images: the collections' budget
-ROW_STEPS = 15_750  # epochs=None on real-valued rows: this many generator steps (250 epochs of ring8's 4,000 points)
+ROW_STEPS = 15_750  # epochs=None on real-valued rows: this many engine steps (250 epochs of ring8's 4,000 points)
 LOG_NAMES = {"probability": "d", "score": "d", "critic": "critic", "energy": "energy"}
 
 
@@ -114,9 +114,9 @@ class GAN(DiscriminatorMixin, NeuralEstimator):
         minibatch_std: give D the batch's mean standard deviation as one more input.
         output: ``auto`` (sigmoid for images in [0, 1], linear for other real data), ``sigmoid`` or ``linear``.
         epochs: passes over the data; None: from the data, 25 for images (the collections' budget), for
-            real-valued rows as many as make 15,750 generator steps of ``batch_size`` (250 epochs of the 4,000
-            ring8 points: 6.4 of 8 modes and 92% high-quality samples over five seeds, against 3.8 and 33% at 25
-            epochs; ``benchmarks/gan_family.py``'s defaults section), at least 25.
+            real-valued rows as many as make 15,750 steps of ``batch_size`` (generator steps when ``d_steps=1``;
+            250 epochs of the 4,000 ring8 points: 6.4 of 8 modes and 92% high-quality samples over five seeds,
+            against 3.8 and 33% at 25 epochs; ``benchmarks/gan_family.py``'s defaults section), at least 25.
         lr: the learning rate of G and D; None: from the data, 1e-3 for real-valued rows, 2e-4 for images.
         optimizer: ``adam`` (``betas``), ``sgd`` (momentum 0.9, as in the GAN paper) or ``rmsprop`` (WGAN's), the
             same for G and D. The other training parameters are those of every genzoo estimator; no validation
@@ -207,7 +207,7 @@ class GAN(DiscriminatorMixin, NeuralEstimator):
         return 1e-3 if self.output_ == "linear" else 2e-4
 
     def _epochs_for(self, n_train: int) -> int:
-        """``epochs``, or for None the fitted data's: 25 for images, ROW_STEPS generator steps for real-valued rows."""
+        """``epochs``, or for None the fitted data's: 25 for images, ROW_STEPS engine steps for real-valued rows."""
         if self.epochs is not None:
             return self.epochs
         if self.output_ != "linear":
