@@ -39,6 +39,7 @@ SCOPE = ["src/genzoo/metrics/", "src/genzoo/models/losses.py", "src/genzoo/engin
 TESTS = ["tests/test_metrics.py", "tests/test_sample_metrics.py", "tests/test_anomaly.py",
          "tests/engine/test_checkpoint.py", "tests/data/test_idx.py", "tests/models/test_vae.py",
          "tests/models/test_vae_training.py", "tests/models/test_cvae.py", "tests/models/test_losses.py",
+         "tests/test_metric_errors.py",
          "tests/models/test_gan.py::test_mode_coverage_counts",
          "tests/models/test_gan_family.py::test_clustering_accuracy_matches_clusters_to_classes",
          "tests/test_report.py::test_representation_metrics_on_separable_and_on_random_codes"]

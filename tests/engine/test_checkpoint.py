@@ -2,9 +2,11 @@ import pickle
 
 import pytest
 import torch
+from safetensors.torch import save_file
 
 from genzoo import CheckpointError
 from genzoo.engine import load_state, save_state
+from genzoo.engine.checkpoint import FORMAT_VERSION
 
 
 def test_round_trip_of_nested_training_state(tmp_path):
@@ -42,3 +44,10 @@ def test_untrusted_files_are_refused_without_unpickling(tmp_path):
         load_state(tmp_path / "cut.safetensors")
     with pytest.raises(CheckpointError, match="cannot read checkpoint"):
         load_state(tmp_path / "missing.safetensors")
+    other = {"w": torch.ones(3)}  # valid safetensors, but not genzoo's: another format, or a damaged tree
+    save_file(other, tmp_path / "other.safetensors", metadata={"genzoo_format": "0", "tree": "{}"})
+    with pytest.raises(CheckpointError, match="other.safetensors: checkpoint format '0' is not genzoo's format"):
+        load_state(tmp_path / "other.safetensors")
+    save_file(other, tmp_path / "tree.safetensors", metadata={"genzoo_format": str(FORMAT_VERSION), "tree": "[no"})
+    with pytest.raises(CheckpointError, match=r"tree.safetensors: checkpoint structure is damaged \("):
+        load_state(tmp_path / "tree.safetensors")
