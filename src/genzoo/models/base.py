@@ -279,10 +279,10 @@ class NeuralEstimator(Estimator):
 
     def _epochs_for(self, n_train: int) -> int:
         """``epochs``, or for ``epochs=None`` as many as make ``DEFAULT_STEPS`` steps of ``batch_size`` over
-        ``n_train`` images, at least ``MIN_EPOCHS``: 10 on MNIST (422 steps each), 364 on the 8×8 digits (11)."""
+        ``n_train`` images, at least ``MIN_EPOCHS``: 10 on MNIST (422 steps each), 334 on the 8×8 digits (12)."""
         if self.epochs is not None:
             return self.epochs
-        return max(MIN_EPOCHS, math.ceil(DEFAULT_STEPS / math.ceil(n_train / self.batch_size)))
+        return epochs_for_steps(DEFAULT_STEPS, n_train, self.batch_size, MIN_EPOCHS)
 
     def _lr_schedule(self) -> Schedule | None:
         """The learning-rate schedule the engine follows (``engine.schedules``); None keeps ``lr`` throughout."""
@@ -387,6 +387,11 @@ def _jsonable(obj: Any) -> Any:
     if isinstance(obj, np.generic):
         return obj.item()
     return obj
+
+
+def epochs_for_steps(steps: int, n_train: int, batch_size: int, at_least: int) -> int:
+    """The epochs that make at least ``steps`` steps of ``batch_size`` over ``n_train`` rows, and ``at_least``."""
+    return max(at_least, math.ceil(steps / math.ceil(n_train / batch_size)))
 
 
 def load(path: str | os.PathLike) -> Estimator:

@@ -11,7 +11,6 @@ the channels (or features); ``minibatch_std`` gives D one more input, the batch'
 from __future__ import annotations
 
 import contextlib
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -33,7 +32,7 @@ from .adversarial import (
     init_gan_weights,
     squash,
 )
-from .base import NeuralEstimator, make_optimizer, store_params
+from .base import NeuralEstimator, epochs_for_steps, make_optimizer, store_params
 from .capabilities import DISCRIMINATE, SAMPLE
 from .gan_losses import (
     ENERGY_LOSSES,
@@ -212,7 +211,7 @@ class GAN(DiscriminatorMixin, NeuralEstimator):
             return self.epochs
         if self.output_ != "linear":
             return IMAGE_EPOCHS
-        return max(IMAGE_EPOCHS, math.ceil(ROW_STEPS / math.ceil(n_train / self.batch_size)))
+        return epochs_for_steps(ROW_STEPS, n_train, self.batch_size, IMAGE_EPOCHS)
 
     # -- what subclasses add: a code in G's input, a condition joined to D's, more outputs of D -----------------
     def _code_size(self) -> int:
