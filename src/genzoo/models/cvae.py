@@ -9,7 +9,6 @@ that class keeps the style and changes the class.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -18,9 +17,9 @@ from torch import Tensor, nn
 
 from ..engine.step import Progress, Update
 from ..validation import as_codes, check_choice, check_int
-from .base import store_params
 from .capabilities import CONDITION, LIKELIHOOD, RECONSTRUCT, SAMPLE
 from .labels import Conditional
+from .presets import init_with
 from .vae import VAE, VAENet
 
 PRIORS = ("standard", "class")
@@ -58,33 +57,7 @@ class CVAE(Conditional, VAE):
 
     capabilities = frozenset({CONDITION, RECONSTRUCT, SAMPLE, LIKELIHOOD})
 
-    def __init__(
-        self,
-        n_classes: int | None = None,
-        prior: str = "class",
-        hidden: Sequence[int] = (512, 256),
-        latent_dim: int = 4,
-        arch: str = "mlp",
-        activation: str = "relu",
-        likelihood: str = "bernoulli",
-        sigma: float = 0.1,
-        learn_sigma: str | None = None,
-        beta: float = 1.0,
-        binarize: bool = False,
-        objective: str = "elbo",
-        k: int = 1,
-        kl_warmup: float = 0.0,
-        lr_schedule: str | None = None,
-        epochs: int = 30,
-        batch_size: int = 128,
-        lr: float = 1e-3,
-        optimizer: str = "adam",
-        weight_decay: float = 0.0,
-        validation_fraction: float = 0.1,
-        random_state: int = 0,
-        device: str = "auto",
-    ) -> None:
-        store_params(self, locals())
+    __init__ = init_with(VAE, hidden=(512, 256), latent_dim=4, epochs=30, n_classes=None, prior="class")
 
     def _check_params(self) -> None:
         super()._check_params()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -13,8 +12,8 @@ from ..data.batches import to_float
 from ..data.corrupt import NOISES, corrupt
 from ..validation import check_choice, check_float, check_int
 from .autoencoder import Autoencoder
-from .base import store_params
 from .capabilities import DENOISE
+from .presets import init_with
 
 
 class DenoisingAutoencoder(Autoencoder):
@@ -29,28 +28,7 @@ class DenoisingAutoencoder(Autoencoder):
 
     capabilities = Autoencoder.capabilities | {DENOISE}
 
-    def __init__(
-        self,
-        noise: str = "gaussian",
-        noise_level: float = 0.2,
-        hidden: Sequence[int] = (),
-        latent_dim: int | None = 32,
-        arch: str = "mlp",
-        activation: str = "relu",
-        code_activation: str = "linear",
-        loss: str = "bce",
-        pretrain: str | None = None,
-        pretrain_epochs: int = 5,
-        epochs: int | None = None,
-        batch_size: int = 128,
-        lr: float = 3e-3,
-        optimizer: str = "adam",
-        weight_decay: float = 0.0,
-        validation_fraction: float = 0.1,
-        random_state: int = 0,
-        device: str = "auto",
-    ) -> None:
-        store_params(self, locals())
+    __init__ = init_with(Autoencoder, noise="gaussian", noise_level=0.2)
 
     def _check_params(self) -> None:
         super()._check_params()

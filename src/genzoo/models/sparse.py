@@ -7,15 +7,13 @@ on 8×8 digits (D = 64) and on 28×28 images (D = 784), whatever the code size.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import torch
 from torch import Tensor
 
 from ..errors import ConfigError
 from ..validation import check_choice, check_float
 from .autoencoder import Autoencoder
-from .base import store_params
+from .presets import init_with
 
 PENALTIES = ("l1", "kl")
 
@@ -41,29 +39,8 @@ class SparseAutoencoder(Autoencoder):
         The other parameters are :class:`Autoencoder`'s; the log shows ``recon`` and ``penalty`` apart.
     """
 
-    def __init__(
-        self,
-        penalty: str = "kl",
-        weight: float = 3.0,
-        target_rate: float = 0.05,
-        hidden: Sequence[int] = (),
-        latent_dim: int | None = 64,
-        arch: str = "mlp",
-        activation: str = "relu",
-        code_activation: str = "sigmoid",
-        loss: str = "bce",
-        pretrain: str | None = None,
-        pretrain_epochs: int = 5,
-        epochs: int | None = None,
-        batch_size: int = 128,
-        lr: float = 3e-3,
-        optimizer: str = "adam",
-        weight_decay: float = 0.0,
-        validation_fraction: float = 0.1,
-        random_state: int = 0,
-        device: str = "auto",
-    ) -> None:
-        store_params(self, locals())
+    __init__ = init_with(Autoencoder, latent_dim=64, code_activation="sigmoid", penalty="kl", weight=3.0,
+                         target_rate=0.05)
 
     def _check_params(self) -> None:
         super()._check_params()
