@@ -121,13 +121,14 @@ class Curve(Hooks):
 
 
 def reproduce(data_dir: str, models: list[str], minutes: float, curve: list[float], curve_images: int,
-              eval_images: int, k: int, lr_schedule: str | None, lr: float, save: str | None = None) -> list[dict]:
+              eval_images: int, k: int, lr_schedule: str | None, lr: float, batch_size: int = 100,
+              save: str | None = None) -> list[dict]:
     started = provenance()  # the code that runs is the code of this moment, whatever HEAD is when it ends
     (x, _), (xt, _) = (load_dataset("mnist", s, data_dir) for s in ("train", "test"))
     test = binarize(xt, random_state=0)
     rows = []
     for name, objective in (REPRODUCE[m] for m in models):
-        setting = {**BURDA_NET, **objective, "lr": lr, "lr_schedule": lr_schedule, "batch_size": 100,
+        setting = {**BURDA_NET, **objective, "lr": lr, "lr_schedule": lr_schedule, "batch_size": batch_size,
                    "validation_fraction": 0.0}
         probe = VAE(**setting, epochs=4)
         clock = Curve(probe, test, [], k)
@@ -138,7 +139,8 @@ def reproduce(data_dir: str, models: list[str], minutes: float, curve: list[floa
         hooks = Curve(vae, test[:curve_images], [m for m in curve if m < minutes], k)
         vae.fit(x, hooks=hooks)
         if save:  # a run folder, to measure again later (e.g. on more test images) without training again
-            vae.save(Path(save) / f"{objective['objective']}-lr{lr:g}-{torch.get_num_threads()}threads")
+            batch = f"-batch{batch_size}" if batch_size != 100 else ""
+            vae.save(Path(save) / f"{objective['objective']}-lr{lr:g}{batch}-{torch.get_num_threads()}threads")
         t0 = time.perf_counter()
         nll = -float(vae.log_likelihood(test[:eval_images], k=k).mean())
         row = {"model": name, **objective, "epochs": epochs, "train_min": round(hooks.trained / 60, 1),
@@ -146,6 +148,7 @@ def reproduce(data_dir: str, models: list[str], minutes: float, curve: list[floa
                "test_elbo": float(vae.score(test[:eval_images])), "test_nll": nll, "eval_images": eval_images,
                "eval_k": k, "eval_s": round(time.perf_counter() - t0), "curve": hooks.points,
                "curve_images": curve_images, "published_nll": PUBLISHED_NLL[name], "lr": lr, "lr_schedule": lr_schedule,
+               "batch_size": batch_size,
                "threads": torch.get_num_threads(), "provenance": started}
         rows.append(row)
         print(row, flush=True)
@@ -153,20 +156,26 @@ def reproduce(data_dir: str, models: list[str], minutes: float, curve: list[floa
 
 
 def reproduce_markdown(results: dict) -> str:
-    lines = ["| model | learning rate | epochs | training (CPU) | test ELBO | test NLL (k = 5,000) | NLL during training "
-             "(first images of the test split) | Burda et al. 2015 (3,280 epochs) |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = ["| model | batch | learning rate | epochs | training (CPU) | test ELBO | test NLL (k = 5,000) | "
+             "NLL during training (first images of the test split) | Burda et al. 2015 (3,280 epochs) |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for r in results["rows"]:
         curve = "; ".join(f"{p['minutes']:g} min: {p['nll']:.2f}" for p in r["curve"]) or "-"
-        lines.append(f"| {r['model']} | {r.get('lr', 1e-3):g}, {SCHEDULE_NAMES[r['lr_schedule']]} | {r['epochs']} | "
+        lines.append(f"| {r['model']} | {row_batch(r)} | {r.get('lr', 1e-3):g}, {SCHEDULE_NAMES[r['lr_schedule']]} | "
+                     f"{r['epochs']} | "
                      f"{r['train_min']} min on {r['threads']} thread{'s' * (r['threads'] > 1)}{wall(r)} | "
                      f"{r['test_elbo']:.2f} | **{r['test_nll']:.2f}** "
                      f"({r['eval_images']} images) | {curve} ({r['curve_images']} images) | {r['published_nll']} |")
     lines += ["", "Dynamically binarized MNIST; the test images binarized once (seed 0). Net 784-200-200-50 (tanh), "
-              "batch 100, Adam. Training time is the CPU time of the model's process. NLL: minus the IWAE bound "
+              "Adam. Training time is the CPU time of the model's process. NLL: minus the IWAE bound "
               "with k = 5,000, in nats.", ""]
     lines += [f"- {r['model']}: {footer(r['provenance'])}" for r in results["rows"]]
     return "\n".join(lines) + "\n"
+
+
+def row_batch(row: dict) -> int:
+    """The row's batch size (rows measured before it was an option: 100)."""
+    return row.get("batch_size", 100)
 
 
 def wall(row: dict) -> str:
@@ -192,6 +201,7 @@ def main():
     parser.add_argument("--lr-schedule", choices=["burda", "cosine", "none"], default="none",
                         help="--reproduce: Burda et al.'s stages or a cosine anneal fitted into the budget, or constant")
     parser.add_argument("--lr", type=float, default=1e-3, help="--reproduce: Adam's base learning rate")
+    parser.add_argument("--batch-size", type=int, default=100, help="--reproduce: images per step (Burda et al.: 20)")
     parser.add_argument("--models", nargs="+", choices=list(REPRODUCE), default=list(REPRODUCE))
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's own choice)")
     parser.add_argument("--save", help="--reproduce: save each trained model in this folder (a run folder per model)")
@@ -200,15 +210,16 @@ def main():
         torch.set_num_threads(args.threads)
     if args.reproduce:
         new = reproduce(args.data_dir, args.models, args.minutes, args.curve, args.curve_images, args.eval_images,
-                        args.k, None if args.lr_schedule == "none" else args.lr_schedule, args.lr, args.save)
+                        args.k, None if args.lr_schedule == "none" else args.lr_schedule, args.lr, args.batch_size,
+                        args.save)
         path = ROOT / "results" / "vae-reproduce.json"  # read now: a model run beside this one may have written it
         old = json.loads(path.read_text()).get("rows", []) if path.exists() else []
         order = [name for name, _ in REPRODUCE.values()]
-        def key(r: dict) -> tuple:  # a row per model, learning rate and thread count: the last run of each
-            return r["model"], r.get("lr", 1e-3), r["threads"]
+        def key(r: dict) -> tuple:  # a row per model, learning rate, batch and thread count: the last run of each
+            return r["model"], r.get("lr", 1e-3), row_batch(r), r["threads"]
         run = {key(n) for n in new}
         rows = sorted([r for r in old if "provenance" in r and key(r) not in run] + new,
-                      key=lambda r: (order.index(r["model"]), r.get("lr", 1e-3), r["threads"]))
+                      key=lambda r: (order.index(r["model"]), r.get("lr", 1e-3), r["threads"], -row_batch(r)))
         results = {"rows": rows}
         path.write_text(json.dumps(results, indent=1))
         (ROOT / "results" / "vae-reproduce.md").write_text(reproduce_markdown(results))
