@@ -18,9 +18,10 @@ are set from the median of a probe's epochs 2 to 4; with --threads 1 a CPU minut
 can run side by side on two cores without either's budget counting the other's work). The test NLL (IWAE bound, k =
 5,000) of the first ``--curve-images`` test images is measured as training passes each of the ``--curve`` CPU
 minutes (evaluation not counted), and at the end on ``--eval-images`` test images. A model's row at a learning rate
-(--lr), batch, thread count and epoch count replaces its earlier row at those. The probe's epochs run 7-22% faster
-than a 2-hour run's average: the table reports the CPU (and wall) minutes the training took, not the minutes asked
-for. ``--epochs N`` skips the probe and trains exactly N epochs (a budget set from an earlier run's measured pace).
+(--lr), batch and thread count (and, with --epochs, epoch count) replaces its earlier row at those. The probe's
+epochs run 7-22% faster than a 2-hour run's average: the table reports the CPU (and wall) minutes the training took,
+not the minutes asked for. ``--epochs N`` skips the probe and trains exactly N epochs (a budget set from an earlier
+run's measured pace).
 Writes benchmarks/results/vae-reproduce.{json,md}.
 """
 
@@ -215,6 +216,8 @@ def main():
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's own choice)")
     parser.add_argument("--save", help="--reproduce: save each trained model in this folder (a run folder per model)")
     args = parser.parse_args()
+    if args.epochs is not None and args.epochs < 1:
+        parser.error(f"--epochs {args.epochs}: use an integer >= 1")
     if args.threads:
         torch.set_num_threads(args.threads)
     if args.reproduce:
@@ -224,8 +227,9 @@ def main():
         path = ROOT / "results" / "vae-reproduce.json"  # read now: a model run beside this one may have written it
         old = json.loads(path.read_text()).get("rows", []) if path.exists() else []
         order = [name for name, _ in REPRODUCE.values()]
-        def key(r: dict) -> tuple:  # a row per model, learning rate, batch, thread count and epochs: the last of each
-            return r["model"], r.get("lr", 1e-3), row_batch(r), r["threads"], r["epochs"]
+        def key(r: dict) -> tuple:  # a row per model, learning rate, batch and thread count (and --epochs N): the last
+            fixed = "--epochs" in r["provenance"]["command"]  # a probe's epoch count varies from run to run
+            return r["model"], r.get("lr", 1e-3), row_batch(r), r["threads"], r["epochs"] if fixed else None
         run = {key(n) for n in new}
         rows = sorted([r for r in old if "provenance" in r and key(r) not in run] + new,
                       key=lambda r: (order.index(r["model"]), r.get("lr", 1e-3), r["threads"], -row_batch(r)))
