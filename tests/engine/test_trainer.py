@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from genzoo import VAE, Autoencoder, CheckpointError, load
-from genzoo.engine import read_metrics
+from genzoo.engine import Hooks, read_metrics
 
 
 def _ae(**kw):
@@ -41,6 +41,31 @@ def test_resume_gives_the_weights_of_an_uninterrupted_run(digits, tmp_path):
     assert [r["epoch"] for r in read_metrics(tmp_path / "resumed")] == [1, 2, 3]
     loaded = load(tmp_path / "resumed")
     np.testing.assert_array_equal(loaded.transform(x[:50]), straight.transform(x[:50]))
+
+
+class _StopAfter(Hooks):
+    def __init__(self, epochs):
+        self.epochs, self.ended = epochs, 0
+
+    def end(self, phase):
+        self.ended += phase == "epoch"
+
+    def stop(self):
+        return self.ended >= self.epochs
+
+
+def test_a_hook_stops_training_after_an_epoch_and_resuming_goes_on(digits, tmp_path):
+    """A budget kept by the clock: ``Hooks.stop`` ends training after an epoch as if ``epochs`` had been that many;
+    the run's checkpoint is that epoch's, and resuming trains on to ``epochs``."""
+    (x, _), _ = digits
+    two = _ae(epochs=2).fit(x)
+    stopped = _ae(epochs=5).fit(x, run_dir=tmp_path / "stopped", hooks=_StopAfter(2))
+    assert _same(_weights(two), _weights(stopped)) and [r["epoch"] for r in stopped.history_] == [1, 2]
+    assert [r["epoch"] for r in read_metrics(tmp_path / "stopped")] == [1, 2]
+    five = _ae(epochs=5).fit(x)
+    assert not _same(_weights(two), _weights(five))
+    resumed = _ae(epochs=5).fit(x, run_dir=tmp_path / "stopped", resume=True)
+    assert _same(_weights(five), _weights(resumed))
 
 
 def test_a_conv_net_trains_channels_last_and_resumes_exactly(digits, tmp_path):

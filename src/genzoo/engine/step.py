@@ -80,13 +80,20 @@ class NonFiniteStep(Exception):
 class Hooks:
     """Callbacks around the engine's phases, for instrumentation (the bench's clock, a benchmark's learning curve):
     ``epoch`` (training and validation, before the checkpoint), ``data`` (fetching a batch), ``step`` (a whole
-    training step), ``backward`` and ``optimizer`` (each update's). Does nothing."""
+    training step), ``backward`` and ``optimizer`` (each update's). ``stop`` may end training early (a budget kept by
+    the clock). Does nothing."""
 
     def begin(self, phase: str) -> None:
         """``phase`` starts."""
 
     def end(self, phase: str) -> None:
         """``phase`` has ended."""
+
+    def stop(self) -> bool:
+        """Whether training ends after the epoch that just ended (asked once its record and checkpoint are written):
+        the model keeps that epoch's weights, ``history_`` has one record per epoch trained, and resuming the run
+        goes on towards ``epochs``."""
+        return False
 
 
 class _Snapshot:

@@ -204,6 +204,8 @@ class Loop:
             if not self.quiet and (self.epoch == self.policy.epochs or self.epoch % max(1, self.policy.epochs // 20) == 0):
                 shown = ", ".join(f"{k} {v:.4g}" for k, v in record.items() if k != "epoch" and isinstance(v, (int, float)))
                 print(f"epoch {self.epoch}/{self.policy.epochs}: {shown}", file=sys.stderr)
+            if self.hooks.stop():
+                break
         for m in modules:
             m.eval()
         return self.history
