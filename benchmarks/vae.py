@@ -1,7 +1,7 @@
 """VAE likelihoods and latent-space figures on full MNIST (and Fashion-MNIST).
 
     python benchmarks/vae.py [--epochs 50] [--k 5000] [--datasets mnist fashion-mnist]
-    python benchmarks/vae.py --reproduce [--minutes 15 | --epochs N] [--curve 5 10] [--eval-images 2000]
+    python benchmarks/vae.py --reproduce [--minutes 15 | --epochs N | --wall-minutes M] [--curve 5 10] [--eval-images 2000]
                                          [--models vae iwae] [--threads 1] [--lr-schedule none|burda|cosine]
                                          [--lr 1e-3] [--batch-size 100] [--save runs/reproduce]
 
@@ -21,7 +21,9 @@ minutes (evaluation not counted), and at the end on ``--eval-images`` test image
 (--lr), batch and thread count (and, with --epochs, epoch count) replaces its earlier row at those. The probe's
 epochs run 7-22% faster than a 2-hour run's average: the table reports the CPU (and wall) minutes the training took,
 not the minutes asked for. ``--epochs N`` skips the probe and trains exactly N epochs (a budget set from an earlier
-run's measured pace).
+run's measured pace). ``--wall-minutes M`` keeps a budget of M minutes of wall clock while training, whatever the
+machine's pace that day: the learning rate follows half a cosine over the share of M spent (evaluation not counted)
+and training stops after the last epoch that, at the mean pace so far, leaves room for no other (``Hooks.stop``).
 Writes benchmarks/results/vae-reproduce.{json,md}.
 """
 
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import time
 from pathlib import Path
 
@@ -43,6 +46,7 @@ from scipy.stats import norm
 from genzoo import VAE, Autoencoder, load_dataset
 from genzoo.data import binarize
 from genzoo.engine import Hooks
+from genzoo.engine.schedules import Schedule
 from genzoo.plots import mosaic
 from genzoo.provenance import footer, footer_or_missing, provenance
 
@@ -126,9 +130,29 @@ class Curve(Hooks):
                   flush=True)
 
 
+class Clock(Curve):
+    """A :class:`Curve` that keeps a budget of ``budget_min`` minutes of wall clock spent training: the learning rate
+    factor is half a cosine over the share of the budget spent so far (1 at the start, 0 at the end), and training
+    stops after an epoch when one more, at the mean epoch time so far, would run past the budget."""
+
+    def __init__(self, vae: VAE, test: np.ndarray, minutes: list[float], k: int, budget_min: float) -> None:
+        super().__init__(vae, test, minutes, k)
+        self.budget = 60 * budget_min
+
+    def factor(self, epoch: float) -> float:  # a Schedule; the engine calls it before every step, inside an epoch
+        spent = self.wall + time.perf_counter() - self._w0
+        return 0.5 * (1 + math.cos(math.pi * min(spent / self.budget, 1.0)))
+
+    def schedule(self) -> Schedule:  # in place of VAE._lr_schedule
+        return self.factor
+
+    def stop(self) -> bool:
+        return self.wall * (1 + 1 / len(self.epoch_times)) > self.budget
+
+
 def reproduce(data_dir: str, models: list[str], minutes: float, curve: list[float], curve_images: int,
               eval_images: int, k: int, lr_schedule: str | None, lr: float, batch_size: int = BATCH,
-              save: str | None = None, epochs: int | None = None) -> list[dict]:
+              save: str | None = None, epochs: int | None = None, wall_minutes: float | None = None) -> list[dict]:
     started = provenance()  # the code that runs is the code of this moment, whatever HEAD is when it ends
     (x, _), (xt, _) = (load_dataset("mnist", s, data_dir) for s in ("train", "test"))
     test = binarize(xt, random_state=0)
@@ -136,7 +160,9 @@ def reproduce(data_dir: str, models: list[str], minutes: float, curve: list[floa
     for name, objective in (REPRODUCE[m] for m in models):
         setting = {**BURDA_NET, **objective, "lr": lr, "lr_schedule": lr_schedule, "batch_size": batch_size,
                    "validation_fraction": 0.0}
-        if epochs is None:  # fill the budget: epochs from a probe's epoch time
+        if wall_minutes is not None:  # the clock decides: an epoch cap that is never reached
+            n_epochs, points = 1_000_000, list(curve)
+        elif epochs is None:  # fill the budget: epochs from a probe's epoch time
             probe = VAE(**setting, epochs=4)
             clock = Curve(probe, test, [], k)
             probe.fit(x, hooks=clock)
@@ -145,18 +171,23 @@ def reproduce(data_dir: str, models: list[str], minutes: float, curve: list[floa
         else:
             n_epochs, points = epochs, list(curve)
         vae = VAE(**setting, epochs=n_epochs)
-        hooks = Curve(vae, test[:curve_images], points, k)
+        if wall_minutes is None:
+            hooks = Curve(vae, test[:curve_images], points, k)
+        else:
+            hooks = Clock(vae, test[:curve_images], points, k, wall_minutes)
+            vae._lr_schedule = hooks.schedule  # this instance only; its saved config says lr_schedule=None
         vae.fit(x, hooks=hooks)
         if save:  # a run folder, to measure again later (e.g. on more test images) without training again
             batch = f"-batch{batch_size}" if batch_size != BATCH else ""
             vae.save(Path(save) / f"{objective['objective']}-lr{lr:g}{batch}-{torch.get_num_threads()}threads")
         t0 = time.perf_counter()
         nll = -float(vae.log_likelihood(test[:eval_images], k=k).mean())
-        row = {"model": name, **objective, "epochs": n_epochs, "train_min": round(hooks.trained / 60, 1),
+        row = {"model": name, **objective, "epochs": len(hooks.epoch_times), "train_min": round(hooks.trained / 60, 1),
                "train_wall_min": round(hooks.wall / 60, 1),
                "test_elbo": float(vae.score(test[:eval_images])), "test_nll": nll, "eval_images": eval_images,
                "eval_k": k, "eval_s": round(time.perf_counter() - t0), "curve": hooks.points,
-               "curve_images": curve_images, "published_nll": PUBLISHED_NLL[name], "lr": lr, "lr_schedule": lr_schedule,
+               "curve_images": curve_images, "published_nll": PUBLISHED_NLL[name], "lr": lr,
+               "lr_schedule": lr_schedule if wall_minutes is None else "cosine-clock",
                "batch_size": batch_size,
                "threads": torch.get_num_threads(), "provenance": started}
         rows.append(row)
@@ -192,7 +223,8 @@ def wall(row: dict) -> str:
     return f" ({row['train_wall_min']} min wall)" if row["threads"] > 1 and "train_wall_min" in row else ""
 
 
-SCHEDULE_NAMES = {None: "constant", "burda": "Burda et al.'s stages", "cosine": "cosine to 0"}
+SCHEDULE_NAMES = {None: "constant", "burda": "Burda et al.'s stages", "cosine": "cosine to 0",
+                  "cosine-clock": "cosine to 0 over the wall-clock budget"}
 
 
 def main():
@@ -205,6 +237,9 @@ def main():
     parser.add_argument("--data-dir", default=str(ROOT.parent.parent / "shared" / "data"))
     parser.add_argument("--reproduce", action="store_true", help="Burda et al.'s VAE and IWAE on a time budget")
     parser.add_argument("--minutes", type=float, default=15, help="--reproduce: training minutes per model")
+    parser.add_argument("--wall-minutes", type=float, default=None,
+                        help="--reproduce: train for this many minutes of wall clock, the learning rate on half a "
+                             "cosine over them (instead of --minutes, --epochs and --lr-schedule)")
     parser.add_argument("--curve", type=float, nargs="+", default=[5, 10], help="--reproduce: minutes to measure at")
     parser.add_argument("--curve-images", type=int, default=1000)
     parser.add_argument("--eval-images", type=int, default=10000)
@@ -218,18 +253,21 @@ def main():
     args = parser.parse_args()
     if args.epochs is not None and args.epochs < 1:
         parser.error(f"--epochs {args.epochs}: use an integer >= 1")
+    if args.wall_minutes is not None and (args.wall_minutes <= 0 or args.epochs is not None):
+        parser.error(f"--wall-minutes {args.wall_minutes:g}: use minutes > 0, without --epochs")
     if args.threads:
         torch.set_num_threads(args.threads)
     if args.reproduce:
         new = reproduce(args.data_dir, args.models, args.minutes, args.curve, args.curve_images, args.eval_images,
                         args.k, None if args.lr_schedule == "none" else args.lr_schedule, args.lr, args.batch_size,
-                        args.save, args.epochs)
+                        args.save, args.epochs, args.wall_minutes)
         path = ROOT / "results" / "vae-reproduce.json"  # read now: a model run beside this one may have written it
         old = json.loads(path.read_text()).get("rows", []) if path.exists() else []
         order = [name for name, _ in REPRODUCE.values()]
-        def key(r: dict) -> tuple:  # a row per model, learning rate, batch and thread count (and --epochs N): the last
-            fixed = "--epochs" in r["provenance"]["command"]  # a probe's epoch count varies from run to run
-            return r["model"], r.get("lr", 1e-3), row_batch(r), r["threads"], r["epochs"] if fixed else None
+        def key(r: dict) -> tuple:  # a row per model, learning rate, batch and thread count (and --epochs N, and a
+            fixed = "--epochs" in r["provenance"]["command"]  # clock's budget): a probe's epoch count varies
+            return (r["model"], r.get("lr", 1e-3), row_batch(r), r["threads"], r["epochs"] if fixed else None,
+                    r["lr_schedule"] == "cosine-clock")
         run = {key(n) for n in new}
         rows = sorted([r for r in old if "provenance" in r and key(r) not in run] + new,
                       key=lambda r: (order.index(r["model"]), r.get("lr", 1e-3), r["threads"], -row_batch(r)))
