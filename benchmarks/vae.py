@@ -24,6 +24,8 @@ not the minutes asked for. ``--epochs N`` skips the probe and trains exactly N e
 run's measured pace). ``--wall-minutes M`` keeps a budget of M minutes of wall clock while training, whatever the
 machine's pace that day: the learning rate follows half a cosine over the share of M spent (evaluation not counted)
 and training stops after the last epoch that, at the mean pace so far, leaves room for no other (``Hooks.stop``).
+Such a run is not repeatable bit for bit (its learning rates and epoch count follow the clock), and its saved model's
+config says ``lr_schedule=None`` (the schedule is this benchmark's, not an option of ``VAE``).
 Writes benchmarks/results/vae-reproduce.{json,md}.
 """
 
