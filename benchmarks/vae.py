@@ -18,7 +18,8 @@ are set from the median of a probe's epochs 2 to 4; with --threads 1 a CPU minut
 can run side by side on two cores without either's budget counting the other's work). The test NLL (IWAE bound, k =
 5,000) of the first ``--curve-images`` test images is measured as training passes each of the ``--curve`` CPU
 minutes (evaluation not counted), and at the end on ``--eval-images`` test images. A model's row at a learning rate
-(--lr), batch and thread count (and, with --epochs, epoch count) replaces its earlier row at those. The probe's
+(--lr), batch and thread count (and, with --epochs, epoch count; a --wall-minutes row only an earlier such row)
+replaces its earlier row at those. The probe's
 epochs run 7-22% faster than a 2-hour run's average: the table reports the CPU (and wall) minutes the training took,
 not the minutes asked for. ``--epochs N`` skips the probe and trains exactly N epochs (a budget set from an earlier
 run's measured pace). ``--wall-minutes M`` keeps a budget of M minutes of wall clock while training, whatever the
@@ -266,8 +267,8 @@ def main():
         path = ROOT / "results" / "vae-reproduce.json"  # read now: a model run beside this one may have written it
         old = json.loads(path.read_text()).get("rows", []) if path.exists() else []
         order = [name for name, _ in REPRODUCE.values()]
-        def key(r: dict) -> tuple:  # a row per model, learning rate, batch and thread count (and --epochs N, and a
-            fixed = "--epochs" in r["provenance"]["command"]  # clock's budget): a probe's epoch count varies
+        def key(r: dict) -> tuple:  # a row per model, learning rate, batch and thread count (and --epochs N, and
+            fixed = "--epochs" in r["provenance"]["command"]  # whether the clock kept it): a probe's epochs vary
             return (r["model"], r.get("lr", 1e-3), row_batch(r), r["threads"], r["epochs"] if fixed else None,
                     r["lr_schedule"] == "cosine-clock")
         run = {key(n) for n in new}
