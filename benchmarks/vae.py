@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import time
 from pathlib import Path
 
@@ -49,7 +48,7 @@ from scipy.stats import norm
 from genzoo import VAE, Autoencoder, load_dataset
 from genzoo.data import binarize
 from genzoo.engine import Hooks
-from genzoo.engine.schedules import Schedule
+from genzoo.engine.schedules import Schedule, cosine
 from genzoo.plots import mosaic
 from genzoo.provenance import footer, footer_or_missing, provenance
 
@@ -141,10 +140,10 @@ class Clock(Curve):
     def __init__(self, vae: VAE, test: np.ndarray, minutes: list[float], k: int, budget_min: float) -> None:
         super().__init__(vae, test, minutes, k)
         self.budget = 60 * budget_min
+        self.anneal = cosine(self.budget)  # the engine's cosine, over seconds spent instead of epochs
 
     def factor(self, epoch: float) -> float:  # a Schedule; the engine calls it before every step, inside an epoch
-        spent = self.wall + time.perf_counter() - self._w0
-        return 0.5 * (1 + math.cos(math.pi * min(spent / self.budget, 1.0)))
+        return self.anneal(self.wall + time.perf_counter() - self._w0)
 
     def schedule(self) -> Schedule:  # in place of VAE._lr_schedule
         return self.factor

@@ -26,7 +26,7 @@ def burda(epochs: int) -> Schedule:
     return factor
 
 
-def cosine(epochs: int) -> Schedule:
+def cosine(epochs: float) -> Schedule:
     """Half a cosine from the base rate at epoch 0 to 0 at ``epochs`` (Loshchilov & Hutter 2017, no restarts): most
     of a short run near the base rate, then a smooth anneal, where Burda et al.'s stages spend two thirds of any
     budget at a tenth of it."""
