@@ -9,7 +9,8 @@ defaults: the plain ``GAN()``'s candidate defaults on ring8 (what ``genzoo train
 toy: every unconditional variant (gan, lsgan, wgan, wgan-gp, dragan, ebgan, began), with pack 1 and 2, and the plain
     GAN with ``minibatch_std``, on ring8 (σ 0.02) and grid25 (σ 0.05), 4,000 points, one MLP pair and budget for
     all (TOY below), ``--seeds`` seeds: modes covered and high-quality share of 2,500 samples, mean and worst seed.
-long: the same for the plain GAN alone, with pack 1 and 2 and with ``minibatch_std``, at ``--long-epochs`` epochs.
+long: the same for the plain GAN alone, with pack 1, 2 and 4 (PacGAN's best on grid25) and with ``minibatch_std``, at
+    ``--long-epochs`` epochs.
 g_norm: the plain ``GAN()`` with its defaults on each dataset (the MLP pair, its generator batch-normalised, the
     default for images) against the same with ``g_norm="none"`` (genzoo's MLP generator before), ``--epochs``
     epochs, ``--norm-seeds`` seeds: 10,000 samples' FD, KID, precision and recall, and D's mean output on real and
@@ -91,7 +92,7 @@ def defaults_section(seeds: int) -> dict:
 
 
 TOY_VARIANTS = [(loss, {"pack": pack}) for loss in TOY_LOSSES for pack in (1, 2)] + [("gan", {"minibatch_std": True})]
-LONG_VARIANTS = [("gan", {"pack": 1}), ("gan", {"pack": 2}), ("gan", {"minibatch_std": True})]
+LONG_VARIANTS = [("gan", {"pack": 1}), ("gan", {"pack": 2}), ("gan", {"pack": 4}), ("gan", {"minibatch_std": True})]
 
 
 def toy_section(data: str, seeds: int, variants: list[tuple[str, dict]] = TOY_VARIANTS,
