@@ -10,7 +10,7 @@ toy: every unconditional variant (gan, lsgan, wgan, wgan-gp, dragan, ebgan, bega
     GAN with ``minibatch_std``, on ring8 (σ 0.02) and grid25 (σ 0.05), 4,000 points, one MLP pair and budget for
     all (TOY below), ``--seeds`` seeds: modes covered and high-quality share of 2,500 samples, mean and worst seed.
 long: the same for the plain GAN alone, with pack 1, 2 and 4 (PacGAN's best on grid25) and with ``minibatch_std``, at
-    ``--long-epochs`` epochs.
+    ``--long-epochs`` epochs; then pack 2 and ``minibatch_std`` again with ``lr_schedule="cosine"``.
 g_norm: the plain ``GAN()`` with its defaults on each dataset (the MLP pair, its generator batch-normalised, the
     default for images) against the same with ``g_norm="none"`` (genzoo's MLP generator before), ``--epochs``
     epochs, ``--norm-seeds`` seeds: 10,000 samples' FD, KID, precision and recall, and D's mean output on real and
@@ -92,7 +92,8 @@ def defaults_section(seeds: int) -> dict:
 
 
 TOY_VARIANTS = [(loss, {"pack": pack}) for loss in TOY_LOSSES for pack in (1, 2)] + [("gan", {"minibatch_std": True})]
-LONG_VARIANTS = [("gan", {"pack": 1}), ("gan", {"pack": 2}), ("gan", {"pack": 4}), ("gan", {"minibatch_std": True})]
+LONG_VARIANTS = [("gan", {"pack": 1}), ("gan", {"pack": 2}), ("gan", {"pack": 4}), ("gan", {"minibatch_std": True}),
+                 ("gan", {"pack": 2, "lr_schedule": "cosine"}), ("gan", {"minibatch_std": True, "lr_schedule": "cosine"})]
 
 
 def toy_section(data: str, seeds: int, variants: list[tuple[str, dict]] = TOY_VARIANTS,
@@ -109,7 +110,7 @@ def toy_section(data: str, seeds: int, variants: list[tuple[str, dict]] = TOY_VA
             print(rows[-1], flush=True)
             if seed == 0 and name == "gan":
                 toy_panel(x[:2500], model.sample(2500),
-                          DOCS / f"gan-family-{option.replace('=', '')}-{data}{suffix}.png",
+                          DOCS / f"gan-family-{option.replace('=', '').replace(', ', '-')}-{data}{suffix}.png",
                           model.discriminate, f"GAN, {option}, on {data}, {epochs} epochs")
     summary = [summarise(rows, model=n, option=o) for n, o in dict.fromkeys((r["model"], r["option"]) for r in rows)]
     return {"rows": rows, "summary": summary, "data": data,

@@ -13,6 +13,7 @@ from sklearn.linear_model import LogisticRegression
 from genzoo import ACGAN, BEGAN, CGAN, EBGAN, GAN, LSGAN, WGAN, WGANGP, ConfigError, InfoGAN, load, toy
 from genzoo.cli import main
 from genzoo.data import toy_modes
+from genzoo.engine.checkpoint import load_state
 from genzoo.metrics import clustering_accuracy, mode_coverage
 from genzoo.models import MODELS
 from genzoo.models.gan_losses import (
@@ -141,6 +142,23 @@ def test_minibatch_std_raises_toy_coverage_over_the_same_budget():
 
     plain, remedied = covered(False), covered(True)
     assert sum(remedied) >= sum(plain) + 8 and min(remedied) >= 3, (plain, remedied)
+
+
+def test_a_gan_anneals_its_learning_rate_from_the_cli(tmp_path):
+    """``--set lr_schedule=cosine``: G's and D's rates at the last step are lr × the cosine's factor there."""
+    args = ["train", "gan", "--data", "toy:ring8", "--quiet", "--set", "hidden=[16]", "--epochs", "3"]
+    assert main([*args, "--set", "lr_schedule=cosine", "--out", str(tmp_path / "cosine")]) == 0
+    assert main([*args, "--out", str(tmp_path / "constant")]) == 0
+    steps = math.ceil(4000 / 64)  # the ring8 training split's batches of 64
+    last = 2 + (steps - 1) / steps  # the epochs done when the last step began
+    factor = 0.5 * (1 + math.cos(math.pi * last / 3))
+    for run, expected in (("cosine", 1e-3 * factor), ("constant", 1e-3)):
+        optimizers = load_state(tmp_path / run / "checkpoint" / "last.safetensors")["optimizers"]
+        assert sorted(optimizers) == ["discriminator", "generator"]
+        for state in optimizers.values():
+            assert state["param_groups"][0]["lr"] == pytest.approx(expected, rel=1e-9), run
+    with pytest.raises(ConfigError, match="lr_schedule='linear' is not allowed"):
+        GAN(lr_schedule="linear", epochs=0).fit(toy("ring8", 64))
 
 
 def test_conditional_gans_draw_the_class_asked_for(digits):

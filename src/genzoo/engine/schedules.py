@@ -38,3 +38,8 @@ def cosine(epochs: float) -> Schedule:
 
 
 SCHEDULES: dict[str, Callable[[int], Schedule]] = {"burda": burda, "cosine": cosine}
+
+
+def named(name: str | None, epochs: float) -> Schedule | None:
+    """The schedule ``name`` (a key of ``SCHEDULES``) fitted into ``epochs``; None for None: ``lr`` throughout."""
+    return SCHEDULES[name](epochs) if name else None

@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..engine.schedules import SCHEDULES, Schedule
+from ..engine.schedules import SCHEDULES, Schedule, named
 from ..engine.step import Progress, Update
 from ..errors import ConfigError
 from ..nets import (
@@ -273,7 +273,7 @@ class VAE(Transformer, NeuralEstimator):
         return [Update("main", lambda: self._losses(x, generator, beta))]
 
     def _lr_schedule(self) -> Schedule | None:
-        return SCHEDULES[self.lr_schedule](self.epochs_) if self.lr_schedule else None
+        return named(self.lr_schedule, self.epochs_)
 
     # -- scikit-learn surface --------------------------------------------------------------------
     def transform(self, X: Any) -> np.ndarray:
