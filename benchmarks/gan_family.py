@@ -45,9 +45,11 @@ ROOT = Path(__file__).resolve().parent
 DOCS = ROOT.parent / "docs"
 TOY_LOSSES = ("gan", "lsgan", "wgan", "wgan-gp", "dragan", "ebgan", "began")
 FAMILY = ("gan", "lsgan", "wgan", "wgan-gp", "dragan", "cgan", "acgan", "infogan", "ebgan", "began")
-TOY = dict(hidden=(128, 128, 128), noise_dim=2, epochs=250, batch_size=512, lr=1e-3)  # the toy budget for all
+TOY = dict(hidden=(128, 128, 128), noise_dim=2, epochs=250, batch_size=512, lr=1e-3,  # the toy budget for all
+           lr_schedule=None)
 DEFAULT_CANDIDATES = {  # the plain GAN on ring8; the first is genzoo's default
-    "defaults (noise 2, lr 1e-3, 15,750 steps = 250 epochs for these rows)": {},
+    "defaults (noise 2, lr 1e-3 annealed by the cosine, 15,750 steps = 250 epochs for these rows)": {},
+    "lr 1e-3 throughout (lr_schedule=None: the default before)": dict(lr_schedule=None),
     "25 epochs (the image budget)": dict(epochs=25),
     "100 epochs": dict(epochs=100),
     "noise 64, lr 2e-4 (the image defaults), 25 epochs": dict(noise_dim=64, lr=2e-4, epochs=25),

@@ -136,27 +136,32 @@ def test_minibatch_std_raises_toy_coverage_over_the_same_budget():
     x = toy("ring8", 2000, std=0.05, random_state=0)
 
     def covered(minibatch_std: bool) -> list[int]:
-        runs = [GAN(hidden=(64, 64), noise_dim=2, epochs=30, batch_size=128, lr=1e-3, minibatch_std=minibatch_std,
-                    random_state=seed).fit(x).sample(1000, random_state=seed) for seed in range(3)]
+        runs = [GAN(hidden=(64, 64), noise_dim=2, epochs=30, batch_size=128, lr=1e-3, lr_schedule=None,
+                    minibatch_std=minibatch_std, random_state=seed).fit(x).sample(1000, random_state=seed)
+                for seed in range(3)]
         return [mode_coverage(s, toy_modes("ring8"), 0.05)["modes_covered"] for s in runs]
 
     plain, remedied = covered(False), covered(True)
     assert sum(remedied) >= sum(plain) + 8 and min(remedied) >= 3, (plain, remedied)
 
 
-def test_a_gan_anneals_its_learning_rate_from_the_cli(tmp_path):
-    """``--set lr_schedule=cosine``: G's and D's rates at the last step are lr × the cosine's factor there."""
+def test_a_gan_on_rows_anneals_its_learning_rate_by_default(tmp_path, digits):
+    """``lr_schedule="auto"`` is the cosine on rows: G's and D's rates at the last step are lr × its factor there;
+    ``--set lr_schedule=null`` keeps lr; images keep lr by default."""
     args = ["train", "gan", "--data", "toy:ring8", "--quiet", "--set", "hidden=[16]", "--epochs", "3"]
-    assert main([*args, "--set", "lr_schedule=cosine", "--out", str(tmp_path / "cosine")]) == 0
-    assert main([*args, "--out", str(tmp_path / "constant")]) == 0
+    assert main([*args, "--out", str(tmp_path / "auto")]) == 0
+    assert main([*args, "--set", "lr_schedule=null", "--out", str(tmp_path / "constant")]) == 0
     steps = math.ceil(4000 / 64)  # the ring8 training split's batches of 64
     last = 2 + (steps - 1) / steps  # the epochs done when the last step began
     factor = 0.5 * (1 + math.cos(math.pi * last / 3))
-    for run, expected in (("cosine", 1e-3 * factor), ("constant", 1e-3)):
+    for run, expected in (("auto", 1e-3 * factor), ("constant", 1e-3)):
         optimizers = load_state(tmp_path / run / "checkpoint" / "last.safetensors")["optimizers"]
         assert sorted(optimizers) == ["discriminator", "generator"]
         for state in optimizers.values():
             assert state["param_groups"][0]["lr"] == pytest.approx(expected, rel=1e-9), run
+    (x, _), _ = digits
+    assert GAN(epochs=0).fit(x[:64]).learning_rate_schedule() is None
+    assert GAN(epochs=0, lr_schedule="burda").fit(x[:64]).learning_rate_schedule() == "burda"
     with pytest.raises(ConfigError, match="lr_schedule='linear' is not allowed"):
         GAN(lr_schedule="linear", epochs=0).fit(toy("ring8", 64))
 
