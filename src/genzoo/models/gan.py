@@ -111,7 +111,9 @@ class GAN(DiscriminatorMixin, NeuralEstimator):
         g_loss: for ``gan`` and ``dragan``: ``non-saturating`` (−log D(G(z))) or ``minimax`` (log(1 − D(G(z)))).
         d_steps: discriminator updates per generator update (k of Algorithm 1; WGAN's n_critic).
         pack: PacGAN's m, the samples D judges together (1: none); the batch size must be a multiple of it.
-        minibatch_std: give D the batch's mean standard deviation as one more input.
+        minibatch_std: give D the batch's mean standard deviation as one more input; None: from the data, on for
+            real-valued rows (with the cosine anneal, the default GAN on ring8 covers every mode in every seed,
+            ``benchmarks/gan_family.py``'s defaults section), off for images (where it did not help the MLP pair).
         output: ``auto`` (sigmoid for images in [0, 1], linear for other real data), ``sigmoid`` or ``linear``.
         epochs: passes over the data; None: from the data, 25 for images (the collections' budget), for
             real-valued rows as many as make 15,750 steps of ``batch_size`` (generator steps when ``d_steps=1``;
@@ -149,7 +151,7 @@ class GAN(DiscriminatorMixin, NeuralEstimator):
         g_loss: str = "non-saturating",
         d_steps: int = 1,
         pack: int = 1,
-        minibatch_std: bool = False,
+        minibatch_std: bool | None = None,
         clip: float = 0.01,
         penalty: float = 10.0,
         margin: float = 1.0,
@@ -192,6 +194,7 @@ class GAN(DiscriminatorMixin, NeuralEstimator):
             raise ConfigError(f"betas={self.betas!r}: give Adam's two coefficients in [0, 1), e.g. betas=[0.5,0.999]")
         check_choice("output", self.output, OUTPUTS)
         check_choice("lr_schedule", self.lr_schedule, (None, "auto", *SCHEDULES))
+        check_choice("minibatch_std", self.minibatch_std, (None, True, False))
 
     # -- what the data decides ---------------------------------------------------------------------
     def _noise_size(self) -> int:
@@ -221,6 +224,12 @@ class GAN(DiscriminatorMixin, NeuralEstimator):
         if self.output_ != "linear":
             return IMAGE_EPOCHS
         return epochs_for_steps(ROW_STEPS, n_train, self.batch_size, IMAGE_EPOCHS)
+
+    def uses_minibatch_std(self) -> bool:
+        """``minibatch_std``, or for None the fitted data's: on for real-valued rows, off for images."""
+        if self.minibatch_std is not None:
+            return self.minibatch_std
+        return self.output_ == "linear"
 
     def learning_rate_schedule(self) -> str | None:
         """``lr_schedule``, or for ``auto`` the fitted data's: ``cosine`` for real-valued rows, None for images."""
@@ -264,7 +273,7 @@ class GAN(DiscriminatorMixin, NeuralEstimator):
         generator = (InfoGANDecoder(g_in, input_shape) if conv else
                      MLPDecoder(g_in, self.hidden, input_shape, norm=self.generator_norm()))
         spatial = conv and len(input_shape) == 3
-        net = GANNet(generator, nn.Identity(), self.output_, self.pack, self.minibatch_std, spatial)
+        net = GANNet(generator, nn.Identity(), self.output_, self.pack, self.uses_minibatch_std(), spatial)
         c = torch.zeros(self.pack, self._condition_size()) if self._condition_size() else None
         d_shape = tuple(net.d_input(torch.zeros(self.pack, *input_shape), c).shape[1:])
         hidden = list(reversed(self.hidden))
