@@ -71,7 +71,7 @@ def toy_section() -> dict:
               "mean_abs_d_minus_d_star": float((np.abs(d - d_star) * (p_data + p_model) / 2 * cell).sum())}
     theory["two_js_minus_2log2"] = 2 * theory["js"] - 2 * np.log(2)
     ring = toy("ring8", 4000)
-    gan = GAN(hidden=(128, 128), noise_dim=8, lr=2e-4, epochs=0).fit(ring)
+    gan = GAN(hidden=(128, 128), noise_dim=8, lr=2e-4, minibatch_std=False, epochs=0).fit(ring)
     theory["saturation"] = saturation(gan, ring, d_steps=300, n=1024)
     print(theory, flush=True)
     return {"rows": rows, "theory": theory}

@@ -94,13 +94,13 @@ def saturation(gan: GAN, X: np.ndarray, d_steps: int = 200, n: int = 512, random
         with torch.no_grad():
             fake = net.generate(gan._noise(len(x), gen, x.device))
         opt.zero_grad(set_to_none=True)
-        discriminator_loss(net.discriminator(x), net.discriminator(fake)).backward()
+        discriminator_loss(net.discriminator(net.d_input(x)), net.discriminator(net.d_input(fake))).backward()
         opt.step()
     z = gan._noise(n, gen, x.device)
     result = {}
     for kind in ("minimax", "non-saturating"):
         net.zero_grad(set_to_none=True)
-        logits = net.discriminator(net.generate(z))
+        logits = net.discriminator(net.d_input(net.generate(z)))  # what D sees: with minibatch_std, the batch's spread
         generator_loss(logits, kind).backward()
         grads = [p.grad.square().sum() for p in net.generator.parameters() if p.grad is not None]
         result[kind] = math.sqrt(float(sum(grads)))

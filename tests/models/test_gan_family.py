@@ -110,7 +110,7 @@ def test_wgan_gp_critic_has_no_batch_norm_and_began_keeps_k_in_the_weights(digit
 
 
 def test_packing_shows_d_the_samples_side_by_side():
-    gan = GAN(hidden=(16,), noise_dim=2, pack=4, epochs=0).fit(toy("ring8", 64))
+    gan = GAN(hidden=(16,), noise_dim=2, pack=4, minibatch_std=False, epochs=0).fit(toy("ring8", 64))
     assert gan.module_.discriminator.net[0].in_features == 8  # 4 rows of 2
     x = torch.arange(16.0).reshape(8, 2)
     packed = gan.module_.d_input(x)
@@ -145,9 +145,9 @@ def test_minibatch_std_raises_toy_coverage_over_the_same_budget():
     assert sum(remedied) >= sum(plain) + 8 and min(remedied) >= 3, (plain, remedied)
 
 
-def test_a_gan_on_rows_anneals_its_learning_rate_by_default(tmp_path, digits):
+def test_a_gan_on_rows_anneals_its_learning_rate_and_gives_d_the_batch_std_by_default(tmp_path, digits):
     """``lr_schedule="auto"`` is the cosine on rows: G's and D's rates at the last step are lr × its factor there;
-    ``--set lr_schedule=null`` keeps lr; images keep lr by default."""
+    ``--set lr_schedule=null`` keeps lr; images keep lr by default. ``minibatch_std=None`` is on for rows only."""
     args = ["train", "gan", "--data", "toy:ring8", "--quiet", "--set", "hidden=[16]", "--epochs", "3"]
     assert main([*args, "--out", str(tmp_path / "auto")]) == 0
     assert main([*args, "--set", "lr_schedule=null", "--out", str(tmp_path / "constant")]) == 0
@@ -159,8 +159,10 @@ def test_a_gan_on_rows_anneals_its_learning_rate_by_default(tmp_path, digits):
         assert sorted(optimizers) == ["discriminator", "generator"]
         for state in optimizers.values():
             assert state["param_groups"][0]["lr"] == pytest.approx(expected, rel=1e-9), run
+    assert load(tmp_path / "auto").module_.minibatch_std is True
     (x, _), _ = digits
-    assert GAN(epochs=0).fit(x[:64]).learning_rate_schedule() is None
+    images = GAN(epochs=0).fit(x[:64])
+    assert images.learning_rate_schedule() is None and images.module_.minibatch_std is False
     assert GAN(epochs=0, lr_schedule="burda").fit(x[:64]).learning_rate_schedule() == "burda"
     with pytest.raises(ConfigError, match="lr_schedule='linear' is not allowed"):
         GAN(lr_schedule="linear", epochs=0).fit(toy("ring8", 64))

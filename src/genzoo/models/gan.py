@@ -117,15 +117,16 @@ class GAN(DiscriminatorMixin, NeuralEstimator):
         output: ``auto`` (sigmoid for images in [0, 1], linear for other real data), ``sigmoid`` or ``linear``.
         epochs: passes over the data; None: from the data, 25 for images (the collections' budget), for
             real-valued rows as many as make 15,750 steps of ``batch_size`` (generator steps when ``d_steps=1``;
-            250 epochs of the 4,000 ring8 points: 6.4 of 8 modes and 92% high-quality samples over five seeds,
-            against 3.8 and 33% at 25 epochs; ``benchmarks/gan_family.py``'s defaults section), at least 25.
+            250 epochs of the 4,000 ring8 points: with the other defaults, 8 of 8 modes and ≥ 96% high-quality
+            samples in each of five seeds, against 7.4 modes and 68% at 25 epochs; ``benchmarks/gan_family.py``'s
+            defaults section), at least 25.
         lr: the learning rate of G and D; None: from the data, 1e-3 for real-valued rows, 2e-4 for images.
         lr_schedule: ``cosine`` (half a cosine from ``lr`` to 0 over ``epochs``: the last epochs settle G and D
             instead of leaving them oscillating, so samples sharpen onto the modes), ``burda`` (see
             :class:`~genzoo.VAE`), None (``lr`` throughout) or ``auto``: from the data, cosine for real-valued rows
-            (the default GAN on ring8: 7.0 of 8 modes and 97% high-quality samples over five seeds against 6.4 and
-            92% with ``lr`` throughout; with ``minibatch_std`` at 1,000 epochs every mode in every seed with
-            ≥ 97% high quality; ``benchmarks/gan_family.py``), None for images (not measured there).
+            (the default GAN on ring8 without ``minibatch_std``: 7.0 of 8 modes and 96% high-quality samples over
+            five seeds, against 6.4 and 92% with ``lr`` throughout; with it, every mode in every seed;
+            ``benchmarks/gan_family.py``'s defaults section), None for images (not measured there).
         optimizer: ``adam`` (``betas``), ``sgd`` (momentum 0.9, as in the GAN paper) or ``rmsprop`` (WGAN's), the
             same for G and D. The other training parameters are those of every genzoo estimator; no validation
             split by default.
