@@ -26,8 +26,9 @@ from .presets import init_with
 
 class InfoGAN(Transformer, GAN):
     """infoGAN; every parameter is :class:`GAN`'s (defaults: the conv pair, uniform noise of 62, as in the
-    collections), plus ``categories`` (K of the categorical code), ``continuous`` (the number of U(−1, 1) codes),
-    ``info_weight`` (λ of −L_I) and ``continuous_weight`` (the continuous codes' share of it).
+    collections; ``minibatch_std`` off on every data, since ``transform`` reads Q off D and a row's codes must not
+    depend on the batch it comes in), plus ``categories`` (K of the categorical code), ``continuous`` (the number
+    of U(−1, 1) codes), ``info_weight`` (λ of −L_I) and ``continuous_weight`` (the continuous codes' share of it).
 
     ``transform(X)``: Q's codes ``(N, K + continuous)``, the category's probabilities then the continuous means;
     ``predict_category(X)``: Q's category ``(N,)``; ``vary(i)``: images with continuous code ``i`` swept from −2 to
@@ -35,8 +36,8 @@ class InfoGAN(Transformer, GAN):
     """
 
     capabilities = frozenset({SAMPLE, DISCRIMINATE, ENCODE, CATEGORIES})
-    __init__ = init_with(GAN, arch="conv", noise_dim=62, noise="uniform", categories=10, continuous=2,
-                         info_weight=1.0, continuous_weight=1.0)
+    __init__ = init_with(GAN, arch="conv", noise_dim=62, noise="uniform", minibatch_std=False, categories=10,
+                         continuous=2, info_weight=1.0, continuous_weight=1.0)
 
     def _check_params(self) -> None:
         super()._check_params()
