@@ -154,7 +154,7 @@ def image_rows(dataset: str, data_dir: str, epochs: int, models: tuple[str, ...]
         train_s = time.perf_counter() - t0
         samples = model.sample(10000, random_state=1)
         sample_grid(samples[:100], DOCS / f"gan-family-{name}{tag}-{dataset}.png", columns=10,
-                    title=f"{name} ({arch}) on {dataset}, {epochs} epochs" + (", a row per class" if can(model, CONDITION)
+                    title=f"{name} ({arch}) on {dataset}, {epochs} epochs" + (", a column per class" if can(model, CONDITION)
                                                                             else ""))
         row = {"model": name, "arch": arch, "data": dataset, "epochs": epochs, "s_per_epoch": round(train_s / epochs, 1),
                **sample_quality(samples, dataset, data_dir, reference=xt, classifier=classifier)}
