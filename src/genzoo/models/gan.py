@@ -198,6 +198,10 @@ class GAN(DiscriminatorMixin, NeuralEstimator):
         check_choice("minibatch_std", self.minibatch_std, (None, True, False))
 
     # -- what the data decides ---------------------------------------------------------------------
+    def _by_data(self, rows: Any, images: Any) -> Any:
+        """``rows`` when the fitted data are real-valued rows (a linear output), else ``images``."""
+        return rows if self.output_ == "linear" else images
+
     def _noise_size(self) -> int:
         """``noise_dim``, or for None the fitted data's: its width for real-valued rows of up to 8 features, else 64."""
         if self.noise_dim is not None:
@@ -209,34 +213,32 @@ class GAN(DiscriminatorMixin, NeuralEstimator):
         """``g_norm``, or for None the fitted data's: ``batch`` for images in [0, 1], ``none`` for real-valued rows."""
         if self.g_norm is not None:
             return self.g_norm
-        return "none" if self.output_ == "linear" else "batch"
+        return self._by_data("none", "batch")
 
     def learning_rate(self) -> float:
         """``lr``, or for None the fitted data's: 1e-3 for real-valued rows (the best ring8 coverage of the
         candidates), 2e-4 for images (DCGAN's and the collections' rate)."""
         if self.lr is not None:
             return self.lr
-        return 1e-3 if self.output_ == "linear" else 2e-4
+        return self._by_data(1e-3, 2e-4)
 
     def _epochs_for(self, n_train: int) -> int:
         """``epochs``, or for None the fitted data's: 25 for images, ROW_STEPS engine steps for real-valued rows."""
         if self.epochs is not None:
             return self.epochs
-        if self.output_ != "linear":
-            return IMAGE_EPOCHS
-        return epochs_for_steps(ROW_STEPS, n_train, self.batch_size, IMAGE_EPOCHS)
+        return self._by_data(epochs_for_steps(ROW_STEPS, n_train, self.batch_size, IMAGE_EPOCHS), IMAGE_EPOCHS)
 
     def uses_minibatch_std(self) -> bool:
         """``minibatch_std``, or for None the fitted data's: on for real-valued rows, off for images."""
         if self.minibatch_std is not None:
             return self.minibatch_std
-        return self.output_ == "linear"
+        return self._by_data(True, False)
 
     def learning_rate_schedule(self) -> str | None:
         """``lr_schedule``, or for ``auto`` the fitted data's: ``cosine`` for real-valued rows, None for images."""
         if self.lr_schedule != "auto":
             return self.lr_schedule
-        return "cosine" if self.output_ == "linear" else None
+        return self._by_data("cosine", None)
 
     def _lr_schedule(self) -> Schedule | None:
         return named(self.learning_rate_schedule(), self.epochs_)
