@@ -1,7 +1,7 @@
 """The GAN family side by side, with numbers: toy mode coverage over seeds, with and without packing, and every
 variant on MNIST and Fashion-MNIST at one equal budget.
 
-    python benchmarks/gan_family.py [--sections defaults toy long g_norm images] [--seeds 5] [--epochs 3]
+    python benchmarks/gan_family.py [--sections defaults toy long latent g_norm images] [--seeds 5] [--epochs 3]
                                    [--arch mlp|conv] [--models infogan] [--datasets mnist]
 
 defaults: the plain ``GAN()``'s candidate defaults on ring8 (what ``genzoo train gan --data toy:ring8`` trains on),
@@ -11,6 +11,9 @@ toy: every unconditional variant (gan, lsgan, wgan, wgan-gp, dragan, ebgan, bega
     all (TOY below), ``--seeds`` seeds: modes covered and high-quality share of 2,500 samples, mean and worst seed.
 long: the same for the plain GAN alone, with pack 1, 2 and 4 (PacGAN's best on grid25) and with ``minibatch_std``, at
     ``--long-epochs`` epochs; then pack 2 and ``minibatch_std`` again with ``lr_schedule="cosine"``.
+latent: infoGAN's categorical code alone (no continuous codes) as a disconnected latent for G, on the same pair, at
+    ``--long-epochs`` epochs with the cosine: as many categories as the data has modes, with and without
+    ``minibatch_std``, and twice as many.
 g_norm: the plain ``GAN()`` with its defaults on each dataset (the MLP pair, its generator batch-normalised, the
     default for images) against the same with ``g_norm="none"`` (genzoo's MLP generator before), ``--epochs``
     epochs, ``--norm-seeds`` seeds: 10,000 samples' FD, KID, precision and recall, and D's mean output on real and
@@ -96,11 +99,21 @@ def defaults_section(seeds: int) -> dict:
 TOY_VARIANTS = [(loss, {"pack": pack}) for loss in TOY_LOSSES for pack in (1, 2)] + [("gan", {"minibatch_std": True})]
 LONG_VARIANTS = [("gan", {"pack": 1}), ("gan", {"pack": 2}), ("gan", {"pack": 4}), ("gan", {"minibatch_std": True}),
                  ("gan", {"pack": 2, "lr_schedule": "cosine"}), ("gan", {"minibatch_std": True, "lr_schedule": "cosine"})]
+TITLES = {"gan": "GAN", "infogan": "infoGAN"}
+LATENT = {**TOY, "arch": "mlp", "noise": "normal", "continuous": 0, "lr_schedule": "cosine"}  # infoGAN's code alone
+
+
+def latent_variants(data: str) -> list[tuple[str, dict]]:
+    """infoGAN's categorical code as G's disconnected latent: as many categories as modes, with and without
+    ``minibatch_std``, and twice as many (the count of modes unknown)."""
+    k = len(toy_modes(data))
+    return [("infogan", {"categories": k, "minibatch_std": True}), ("infogan", {"categories": k, "minibatch_std": False}),
+            ("infogan", {"categories": 2 * k, "minibatch_std": True})]
 
 
 def toy_section(data: str, seeds: int, variants: list[tuple[str, dict]] = TOY_VARIANTS,
-                epochs: int = TOY["epochs"]) -> dict:
-    budget = {**TOY, "epochs": epochs}
+                epochs: int = TOY["epochs"], base: dict = TOY) -> dict:
+    budget = {**base, "epochs": epochs}
     suffix = "" if epochs == TOY["epochs"] else f"-{epochs}epochs"
     rows = []
     x = toy(data, 4000, random_state=0)
@@ -110,10 +123,11 @@ def toy_section(data: str, seeds: int, variants: list[tuple[str, dict]] = TOY_VA
             row, model = coverage_row(name, data, x, {**budget, **extra}, seed)
             rows.append({**row, "option": option})
             print(rows[-1], flush=True)
-            if seed == 0 and name == "gan":
+            if seed == 0 and name in ("gan", "infogan"):
+                prefix = "" if name == "gan" else f"{name}-"
                 toy_panel(x[:2500], model.sample(2500),
-                          DOCS / f"gan-family-{option.replace('=', '').replace(', ', '-')}-{data}{suffix}.png",
-                          model.discriminate, f"GAN, {option}, on {data}, {epochs} epochs")
+                          DOCS / f"gan-family-{prefix}{option.replace('=', '').replace(', ', '-')}-{data}{suffix}.png",
+                          model.discriminate, f"{TITLES[name]}, {option}, on {data}, {epochs} epochs")
     summary = [summarise(rows, model=n, option=o) for n, o in dict.fromkeys((r["model"], r["option"]) for r in rows)]
     return {"rows": rows, "summary": summary, "data": data,
             "params": {k: list(v) if isinstance(v, tuple) else v for k, v in budget.items()}}
@@ -171,8 +185,8 @@ def image_rows(dataset: str, data_dir: str, epochs: int, models: tuple[str, ...]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sections", nargs="+", default=["defaults", "toy", "long", "g_norm", "images"],
-                        choices=["defaults", "toy", "long", "g_norm", "images"])
+    parser.add_argument("--sections", nargs="+", default=["defaults", "toy", "long", "latent", "g_norm", "images"],
+                        choices=["defaults", "toy", "long", "latent", "g_norm", "images"])
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--norm-seeds", type=int, default=2)
     parser.add_argument("--models", nargs="+", default=list(FAMILY), choices=FAMILY,
@@ -194,6 +208,9 @@ def main() -> None:
     if "long" in args.sections:
         new["long"] = {d: toy_section(d, args.seeds, LONG_VARIANTS, args.long_epochs) | {"provenance": started}
                        for d in args.toy_data}
+    if "latent" in args.sections:
+        new["latent"] = {d: toy_section(d, args.seeds, latent_variants(d), args.long_epochs, LATENT)
+                         | {"provenance": started} for d in args.toy_data}
     if "g_norm" in args.sections:
         new["g_norm"] = [r | {"provenance": started} for d in args.datasets
                          for r in g_norm_rows(d, args.data_dir, args.epochs, args.norm_seeds)]
@@ -205,7 +222,7 @@ def main() -> None:
         results = json.loads(path.read_text()) if path.exists() else {}
         if "defaults" in new:
             results["defaults"] = new["defaults"]
-        for section in ("toy", "long"):
+        for section in ("toy", "long", "latent"):
             if section in new:
                 results[section] = results.get(section, {}) | new[section]
         if "g_norm" in new:
@@ -236,6 +253,8 @@ def markdown(results: dict) -> str:
                   for data, t in results.get("toy", {}).items()]
     toy_tables += [(f"The plain GAN on {data} ({toy_std(data)} σ) at a longer budget: {t['params']['epochs']} epochs", t)
                    for data, t in results.get("long", {}).items()]
+    toy_tables += [(f"A disconnected latent on {data} ({toy_std(data)} σ): infoGAN's categorical code alone, "
+                    f"{t['params']['epochs']} epochs", t) for data, t in results.get("latent", {}).items()]
     for title, t in toy_tables:
         params = ", ".join(f"{k} {v}" for k, v in t["params"].items())
         steps = t["params"]["epochs"] * -(-4000 // t["params"]["batch_size"])  # the last batch is a short one
