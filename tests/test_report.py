@@ -1,6 +1,7 @@
 """Figures, representation metrics, the HTML report and the comparison table."""
 
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -62,6 +63,15 @@ def test_every_figure_function_writes_a_sane_png(tmp_path):
         assert 150 < width < 3000 and 100 < height < 3000, (name, width, height)
     with pytest.raises(ValueError, match="not a square"):
         plots.sample_grid(np.zeros((2, 10)), tmp_path / "bad.png")
+
+
+def test_codes_without_labels_are_drawn_in_one_colour_without_a_warning(tmp_path):
+    """Toy data has no labels: the codes' scatter then has no colour map to speak of (matplotlib warned, and the
+    CLI printed it, when it was given one anyway)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        path = plots.latent_scatter(np.random.default_rng(0).normal(size=(50, 2)), None, tmp_path / "a.png")
+    assert png_size(path)[0] > 150
 
 
 def test_report_of_a_run_has_its_metrics_and_every_figure(digits, tmp_path, capsys):

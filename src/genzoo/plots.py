@@ -126,7 +126,8 @@ def latent_scatter(codes: np.ndarray, labels: np.ndarray | None, path: str | os.
     elif z.shape[1] == 1:
         z = np.concatenate([z, np.zeros_like(z)], 1)
     fig, ax = plt.subplots(figsize=(5.5, 5))
-    points = ax.scatter(z[:, 0], z[:, 1], s=3, c=labels if labels is not None else "tab:blue", cmap="tab10", alpha=0.7)
+    colours = {"c": labels, "cmap": "tab10"} if labels is not None else {"c": "tab:blue"}
+    points = ax.scatter(z[:, 0], z[:, 1], s=3, alpha=0.7, **colours)
     if labels is not None:
         fig.colorbar(points, ax=ax, fraction=0.046, label="label")
     ax.set_title(title or how, fontsize=9)
