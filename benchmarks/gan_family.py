@@ -13,7 +13,8 @@ long: the same for the plain GAN alone, with pack 1, 2 and 4 (PacGAN's best on g
     ``--long-epochs`` epochs; then pack 2 and ``minibatch_std`` again with ``lr_schedule="cosine"``.
 latent: infoGAN's categorical code alone (no continuous codes) as a disconnected latent for G, on the same pair, at
     ``--long-epochs`` epochs with the cosine: as many categories as the data has modes, with and without
-    ``minibatch_std``, a fifth more and twice as many.
+    ``minibatch_std``, a fifth more and twice as many; then twice as many with the learned prior
+    (``prior="learned"``), with and without ``minibatch_std``.
 g_norm: the plain ``GAN()`` with its defaults on each dataset (the MLP pair, its generator batch-normalised, the
     default for images) against the same with ``g_norm="none"`` (genzoo's MLP generator before), ``--epochs``
     epochs, ``--norm-seeds`` seeds: 10,000 samples' FD, KID, precision and recall, and D's mean output on real and
@@ -106,11 +107,14 @@ LATENT = {**TOY, "arch": "mlp", "noise": "normal", "continuous": 0, "lr_schedule
 
 def latent_variants(data: str) -> list[tuple[str, dict]]:
     """infoGAN's categorical code as G's disconnected latent: as many categories as modes, with and without
-    ``minibatch_std``, then a fifth more (slack for a category that ends between modes) and twice as many."""
+    ``minibatch_std``, then a fifth more (slack for a category that ends between modes) and twice as many; then
+    twice as many with the learned prior, which lets the spare ones fade, with and without ``minibatch_std``."""
     k = len(toy_modes(data))
     return [("infogan", {"categories": k, "minibatch_std": True}), ("infogan", {"categories": k, "minibatch_std": False}),
             ("infogan", {"categories": math.ceil(1.2 * k), "minibatch_std": True}),
-            ("infogan", {"categories": 2 * k, "minibatch_std": True})]
+            ("infogan", {"categories": 2 * k, "minibatch_std": True}),
+            ("infogan", {"categories": 2 * k, "minibatch_std": True, "prior": "learned"}),
+            ("infogan", {"categories": 2 * k, "minibatch_std": False, "prior": "learned"})]
 
 
 def toy_section(data: str, seeds: int, variants: list[tuple[str, dict]] = TOY_VARIANTS,

@@ -269,6 +269,10 @@ class GAN(DiscriminatorMixin, NeuralEstimator):
         theirs) or on real rows (``codes`` None, ``y`` their labels); None: no term."""
         return None
 
+    def _update_state(self, real_extra: Tensor) -> None:
+        """State (a buffer of ``module_``) that a training step moves from D's extra outputs on the real rows
+        ``(n, _extra_outputs())``; none here."""
+
     # -- building --------------------------------------------------------------------------------
     def _build(self, input_shape: tuple[int, ...]) -> GANNet:
         conv = self.arch == "conv"
@@ -344,8 +348,9 @@ class GAN(DiscriminatorMixin, NeuralEstimator):
         keep = torch.arange(max(self.pack, len(x) - len(x) % self.pack), device=x.device) % len(x)
         return x[keep], None if y is None else y[keep]
 
-    def _d_losses(self, x: Tensor, y: Tensor | None, generator: torch.Generator, update_k: bool) -> dict[str, Tensor]:
-        """D's loss on real rows against fresh fakes, with its logs; BEGAN's k_t moves when ``update_k``."""
+    def _d_losses(self, x: Tensor, y: Tensor | None, generator: torch.Generator, update: bool) -> dict[str, Tensor]:
+        """D's loss on real rows against fresh fakes, with its logs; BEGAN's k_t and the model's own state
+        (``_update_state``) move when ``update`` (a training step, not a validation pass)."""
         fake, codes = self._fakes(len(x), generator, x.device, y)
         net = self.module_
         real_in, fake_in = net.d_input(x, self._condition(y, None)), net.d_input(fake, self._condition(y, codes))
@@ -370,8 +375,10 @@ class GAN(DiscriminatorMixin, NeuralEstimator):
         if self.loss == "began":
             new_k, logs["convergence"] = began_update(d.k, real_out.mean(), fake_out.mean(), self.gamma, self.lambda_k)
             logs["k"] = k
-            if update_k:
+            if update:
                 d.k.copy_(new_k)
+        if update and real_extra is not None:
+            self._update_state(real_extra.detach())
         return {"d_loss": loss, **self._outputs_report(real_out, fake_out), **logs}
 
     def _g_losses(self, y: Tensor | None, n: int, generator: torch.Generator, device: torch.device) -> dict[str, Tensor]:
