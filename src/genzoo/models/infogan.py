@@ -30,17 +30,20 @@ from .presets import init_with
 PRIORS = ("uniform", "learned")
 PRIOR_RATE = 1e-3  # the share of the way to Q's real-batch mean that the learned prior moves each step
 
+
 class InfoGAN(Transformer, GAN):
     """infoGAN; every parameter is :class:`GAN`'s (defaults: the conv pair, uniform noise of 62, as in the
     collections; ``minibatch_std`` off on every data, since ``transform`` reads Q off D and a row's codes must not
     depend on the batch it comes in), plus ``categories`` (K of the categorical code), ``continuous`` (the number
-    of U(−1, 1) codes), ``info_weight`` (λ of −L_I) and ``continuous_weight`` (the continuous codes' share of it).
+    of U(−1, 1) codes), ``info_weight`` (λ of −L_I), ``continuous_weight`` (the continuous codes' share of it) and
+    ``prior`` (how often each category is drawn: ``uniform``, 1/K each, as in the paper, or ``learned`` from Q's
+    view of the real rows; ``category_prior_`` holds it).
 
     On 2-D mixtures the categorical code alone (``arch="mlp"``, ``noise="normal"``, ``continuous=0``) gives G a
     disconnected latent: each category takes a mode, which continuous noise cannot do without samples between
-    them. With twice as many categories as modes and ``prior="learned"``, the spare
-    categories fade and the modes are kept (grid25: 24.8 of 25, 24 in the worst of 5 seeds, against the plain
-    GAN's 9-12 at the same budget; ``benchmarks/gan_family.py``'s latent section).
+    them. With twice as many categories as modes and ``prior="learned"``, the spare categories fade and the modes
+    are kept (grid25: 24.8 of 25, 24 in the worst of 5 seeds, against the plain GAN's 9-12 at the same budget;
+    ``benchmarks/gan_family.py``'s latent section).
 
     ``transform(X)``: Q's codes ``(N, K + continuous)``, the category's probabilities then the continuous means;
     ``predict_category(X)``: Q's category ``(N,)``; ``vary(i)``: images with continuous code ``i`` swept from −2 to
