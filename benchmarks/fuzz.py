@@ -24,6 +24,14 @@ STATS = re.compile(r"::(test_\w+):\n\n  - during generate phase \(([\d.]+) secon
                    r"    - (\d+) passing, (\d+) failing, and (\d+) invalid test cases", re.S)
 
 
+def markdown(result: dict) -> str:
+    lines = ["| loader test | examples run | failing | invalid | seconds |", "|---|---|---|---|---|"]
+    lines += [f"| {r['test']} | {r['passing'] + r['failing']} | {r['failing']} | {r['invalid']} | {r['seconds']:.0f} |"
+              for r in result["rows"]]
+    lines += ["", f"All passed: {'yes' if result['passed'] else 'NO'} ({result['seconds']} s in all).", "", footer(result)]
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--examples", type=int, default=10_000)
@@ -37,12 +45,8 @@ def main() -> None:
             for m in STATS.findall(done.stdout)]
     result = {"passed": done.returncode == 0, "rows": rows, "seconds": round(time.perf_counter() - t0), **started}
     (ROOT / "results" / "fuzz.json").write_text(json.dumps(result, indent=2) + "\n")
-    lines = ["| loader test | examples run | failing | invalid | seconds |", "|---|---|---|---|---|"]
-    lines += [f"| {r['test']} | {r['passing'] + r['failing']} | {r['failing']} | {r['invalid']} | {r['seconds']:.0f} |"
-              for r in rows]
-    lines += ["", f"All passed: {'yes' if result['passed'] else 'NO'} ({result['seconds']} s in all).", "", footer(started)]
-    (ROOT / "results" / "fuzz.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    (ROOT / "results" / "fuzz.md").write_text(markdown(result))
+    print(markdown(result))
     if not result["passed"]:
         print(done.stdout[-5000:])
     sys.exit(0 if result["passed"] else 1)

@@ -139,6 +139,18 @@ def campaign(workdir: Path, kills: int, seed: int = 0, epochs: int = EPOCHS) -> 
             "lock_after_resume": (victim / ".lock").exists()}
 
 
+def markdown(result: dict) -> str:
+    ok = result["weights_equal"] and not result["temporaries_after_resume"] and not result["lock_after_resume"]
+    rows = "\n".join(f"| {k} | {v} |" for k, v in result["landed"].items())
+    return (
+        f"SIGKILLs of `genzoo train ae --data digits` ({result['epochs']} epochs), each resumed: {result['kills']} "
+        f"kills in {result['seconds']} s.\n\n| where the kill landed | kills |\n|---|---|\n{rows}\n\n"
+        f"Every file whole after every kill; after the last resume the weights "
+        f"{'equal' if result['weights_equal'] else 'DIFFER FROM'} the uninterrupted run's bit for bit, "
+        f"{len(result['temporaries_after_resume'])} temporaries left: {'pass' if ok else 'FAIL'}.\n\n"
+        f"{footer(result)}\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--kills", type=int, default=300)
@@ -151,16 +163,9 @@ def main() -> None:
     result |= {"seconds": round(time.perf_counter() - t0), "epochs": epochs, **started}
     out = Path(__file__).resolve().parent / "results"
     (out / "kills.json").write_text(json.dumps(result, indent=2) + "\n")
+    (out / "kills.md").write_text(markdown(result))
+    print(markdown(result))
     ok = result["weights_equal"] and not result["temporaries_after_resume"] and not result["lock_after_resume"]
-    rows = "\n".join(f"| {k} | {v} |" for k, v in result["landed"].items())
-    (out / "kills.md").write_text(
-        f"SIGKILLs of `genzoo train ae --data digits` ({epochs} epochs), each resumed: {result['kills']} kills in "
-        f"{result['seconds']} s.\n\n| where the kill landed | kills |\n|---|---|\n{rows}\n\n"
-        f"Every file whole after every kill; after the last resume the weights "
-        f"{'equal' if result['weights_equal'] else 'DIFFER FROM'} the uninterrupted run's bit for bit, "
-        f"{len(result['temporaries_after_resume'])} temporaries left: {'pass' if ok else 'FAIL'}.\n\n"
-        f"{footer(result)}\n")
-    print((out / "kills.md").read_text())
     sys.exit(0 if ok else 1)
 
 

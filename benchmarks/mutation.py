@@ -97,6 +97,23 @@ def configure(workdir: Path, scope: list[str]) -> None:
         (workdir.parent / "shared").symlink_to(shared)  # MNIST for the tests that use it
 
 
+def markdown(result: dict) -> str:
+    lines = ["| module | mutants | drawn | checked | killed (incl. timeouts) | of which timeouts | survived | "
+             "no test runs it | kill rate | 95% interval |", "|---|---|---|---|---|---|---|---|---|---|"]
+    lines += [f"| {r['module']} | {r['mutants']} | {r['drawn']} | {r['checked']} | {r['killed']} | {r['timeouts']} | "
+              f"{r['survived']} | {r['no_tests']} | {100 * r['kill_rate']:.0f}% | {100 * r['interval'][0]:.0f}–"
+              f"{100 * r['interval'][1]:.0f}% |" for r in result['rows']]
+    drawn = (f"{result['sample']} mutants drawn at random (seed {result['seed']}) from" if result['sample'] is not None
+             else "every mutant of")
+    lines += ["",
+              f"mutmut, {drawn} {', '.join(result['scope'])} (vae.py: its KL and IWAE code), against "
+              f"{', '.join(result['tests'])}; {result['seconds']} s.", ""]
+    for name, diff in result['survivors'].items():
+        lines += [f"Survivor `{name}`:", "", "```diff", *diff.splitlines()[-12:], "```", ""]
+    lines += [footer(result)]
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workdir", default="/tmp/genzoo-mutation")
@@ -160,24 +177,12 @@ def main() -> None:
     survivors = [name for name in chosen if status.get(name) in ("survived", "no tests")]
     diffs = {name: subprocess.run([str(mutmut), "show", name], cwd=workdir, env=env, capture_output=True,
                                   text=True).stdout.strip() for name in survivors}
-    result = {"rows": rows, "sample": args.sample, "seed": args.seed, "survivors": diffs,
+    result = {"rows": rows, "sample": args.sample, "seed": args.seed, "scope": args.scope, "tests": TESTS,
+              "survivors": diffs,
               "seconds": round(time.perf_counter() - t0), **started}
     (ROOT / "results" / "mutation.json").write_text(json.dumps(result, indent=2) + "\n")
-    lines = ["| module | mutants | drawn | checked | killed (incl. timeouts) | of which timeouts | survived | "
-             "no test runs it | kill rate | 95% interval |", "|---|---|---|---|---|---|---|---|---|---|"]
-    lines += [f"| {r['module']} | {r['mutants']} | {r['drawn']} | {r['checked']} | {r['killed']} | {r['timeouts']} | "
-              f"{r['survived']} | {r['no_tests']} | {100 * r['kill_rate']:.0f}% | {100 * r['interval'][0]:.0f}–"
-              f"{100 * r['interval'][1]:.0f}% |" for r in rows]
-    drawn = (f"{args.sample} mutants drawn at random (seed {args.seed}) from" if args.sample is not None
-             else "every mutant of")
-    lines += ["",
-              f"mutmut, {drawn} {', '.join(args.scope)} (vae.py: its KL and IWAE code), against "
-              f"{', '.join(TESTS)}; {result['seconds']} s.", ""]
-    for name, diff in diffs.items():
-        lines += [f"Survivor `{name}`:", "", "```diff", *diff.splitlines()[-12:], "```", ""]
-    lines += [footer(started)]
-    (ROOT / "results" / "mutation.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    (ROOT / "results" / "mutation.md").write_text(markdown(result))
+    print(markdown(result))
 
 
 if __name__ == "__main__":

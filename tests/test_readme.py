@@ -2,7 +2,14 @@
 figures came from (commit, command, machine) or that they predate that record."""
 
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
+
+from genzoo.provenance import commit
 
 REPO = Path(__file__).resolve().parents[1]
 MARKER = re.compile(r"<!-- copied from (benchmarks/results/[\w.-]+\.md) -->")
@@ -58,3 +65,54 @@ def test_every_results_file_records_where_its_figures_came_from():
         text = path.read_text()
         footers = re.findall(r"Commit `[0-9a-f]{12}(?:\+dirty)?`; command `(?:python|genzoo) [^`]+`; machine: .+", text)
         assert footers or "No provenance recorded" in text, f"{path.name} does not say what it was measured on"
+
+
+def check_results(folder: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "benchmarks/check_results.py", "--results", str(folder)], cwd=REPO,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_every_results_file_is_what_its_benchmark_writes_and_its_stamps_are_true():
+    done = check_results(REPO / "benchmarks" / "results")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("fault, expected", [
+    ("figure", "differs from what benchmarks/vqvae.py writes from vqvae.json"),
+    ("missing commit", "commit 0123456789ab is not in this repository"),
+    ("dirty", "is a tree with uncommitted changes"),
+    ("notes in the command", "is not a bare command line"),
+])
+def test_the_results_check_catches_an_edited_figure_a_foreign_commit_a_dirty_tree_and_notes(tmp_path, fault, expected):
+    """Each fault made for real in a copy of one results file (vqvae, whose footer names a real commit)."""
+    for suffix in (".md", ".json"):
+        shutil.copy(REPO / "benchmarks" / "results" / f"vqvae{suffix}", tmp_path)
+    md = tmp_path / "vqvae.md"
+    text = md.read_text()
+    commit = re.search(r"Commit `([0-9a-f]{12})`", text).group(1)
+    changed = {
+        "figure": lambda t: re.sub(r"\| 0\.(\d)", lambda m: f"| 0.{(int(m.group(1)) + 1) % 10}", t, count=1),
+        "missing commit": lambda t: t.replace(commit, "0123456789ab"),
+        "dirty": lambda t: t.replace(f"`{commit}`", f"`{commit}+dirty`"),
+        "notes in the command": lambda t: t.replace("py`;", "py (rows recovered from its log)`;"),
+    }[fault](text)
+    assert changed != text
+    md.write_text(changed)
+    done = check_results(tmp_path)
+    assert done.returncode == 1 and expected in done.stdout, done.stdout
+
+
+def test_a_benchmark_run_on_an_uncommitted_tree_is_stamped_dirty_even_for_a_new_file(tmp_path):
+    """provenance.commit: a clean checkout gives HEAD's hash; a new untracked file under src/ makes it +dirty."""
+    def git(*args):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=tmp_path, check=True,
+                       capture_output=True)
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.py").write_text("x = 1\n")
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-qm", "a")
+    assert re.fullmatch(r"[0-9a-f]{12}", commit(tmp_path))
+    (tmp_path / "src" / "b.py").write_text("y = 2\n")
+    assert commit(tmp_path).endswith("+dirty")

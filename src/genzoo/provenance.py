@@ -16,16 +16,17 @@ from ._version import __version__
 REPO = Path(__file__).resolve().parents[2]  # the source checkout, when genzoo runs from one
 
 
-def commit() -> str:
-    """HEAD's hash, with ``+dirty`` when tracked code differs from it (then the figures are not HEAD's); results files
-    written by an earlier benchmark do not count."""
+def commit(repo: Path = REPO) -> str:
+    """HEAD's hash, with ``+dirty`` when the code differs from it (then the figures are not HEAD's): a changed tracked
+    file or a new untracked one under ``src/`` or ``benchmarks/``; results files written by an earlier benchmark do not
+    count."""
     def git(*args: str) -> str:
-        return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True).stdout.strip()
+        return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True).stdout.strip()
 
-    head = git("rev-parse", "--short=12", "HEAD") if (REPO / ".git").exists() else ""
+    head = git("rev-parse", "--short=12", "HEAD") if (repo / ".git").exists() else ""
     if not head:
         return f"genzoo {__version__} (not a git checkout)"
-    dirty = git("status", "--porcelain", "--untracked-files=no", "--", "src", "benchmarks", ":!benchmarks/results")
+    dirty = git("status", "--porcelain", "--untracked-files=all", "--", "src", "benchmarks", ":!benchmarks/results")
     return head + ("+dirty" if dirty else "")
 
 
@@ -36,11 +37,26 @@ def command() -> str:
     return " ".join(["python", *sys.argv])
 
 
+def cpu() -> str:
+    """The processor's model name and the instruction set PyTorch's kernels run with (``AVX512``, ``AVX2``,
+    ``DEFAULT``): machines that differ in either compute other floating-point results."""
+    model = next((line.split(":", 1)[1].strip() for line in _cpuinfo() if line.startswith("model name")),
+                 platform.processor() or platform.machine())
+    return f"{model}, {torch.backends.cpu.get_cpu_capability()} kernels"
+
+
+def _cpuinfo() -> list[str]:
+    try:
+        return Path("/proc/cpuinfo").read_text().splitlines()
+    except OSError:
+        return []
+
+
 def provenance() -> dict[str, str]:
     return {
         "commit": commit(),
         "command": command(),
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {torch.get_num_threads()} torch threads, "
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs ({cpu()}), {torch.get_num_threads()} torch threads, "
                    f"torch {torch.__version__}, Python {platform.python_version()}",
     }
 
