@@ -6,13 +6,23 @@ TORCH ?= torch==2.13.0
 TORCH_INDEX ?=
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint install dev clean
+.PHONY: demo test test-fast test-statistical lint install dev clean
 
 demo: install
 	$(BIN)/genzoo demo
 
 test: dev
 	$(BIN)/python -m pytest -q
+
+# The edit loop: everything but the tests marked slow or statistical (pyproject.toml's markers).
+test-fast: dev
+	$(BIN)/python -m pytest -q -m "not slow and not statistical"
+
+# The statistical tests on another machine's numerics: PyTorch's, MKL's and oneDNN's portable kernels, one thread
+# (benchmarks/statistical.py measures every such setting; this is the one CI runs besides the native one).
+test-statistical: dev
+	ATEN_CPU_CAPABILITY=default MKL_ENABLE_INSTRUCTIONS=SSE4_2 ONEDNN_MAX_CPU_ISA=SSE41 OMP_NUM_THREADS=1 \
+		MKL_NUM_THREADS=1 $(BIN)/python -m pytest -q -m statistical
 
 lint: dev
 	$(BIN)/ruff check src tests benchmarks

@@ -18,6 +18,9 @@ if os.environ.get("CI"):
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
+# Where the tests find MNIST: the user's $GENZOO_DATA when set (read once, before any test changes the
+# environment), else the shared copy beside the repository.
+DATA_ROOT = Path(os.environ["GENZOO_DATA"]) if os.environ.get("GENZOO_DATA") else SHARED_DATA
 FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
 
 
@@ -25,34 +28,44 @@ FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
 def _isolated_env(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("GENZOO_OFFLINE", "1")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
-    if SHARED_DATA.is_dir():
-        monkeypatch.setenv("GENZOO_DATA", str(SHARED_DATA))
+    if DATA_ROOT.is_dir():
+        monkeypatch.setenv("GENZOO_DATA", str(DATA_ROOT))
     else:
         monkeypatch.delenv("GENZOO_DATA", raising=False)
 
 
-def _need(path: Path, what: str) -> None:
-    if not path.is_dir():
-        pytest.skip(f"{what} not found at {path} (CI provides it)")
+def need_dataset(name: str, how: str) -> None:
+    """Skip the test when dataset ``name`` is not on this machine; under CI (``CI`` set) fail instead, since CI
+    provides every dataset and a silent skip would hide the tests that need it."""
+    from genzoo import DatasetError, load_dataset
+
+    try:
+        load_dataset(name, "test", DATA_ROOT if DATA_ROOT.is_dir() else None, download=False)
+    except DatasetError as error:
+        message = f"{name} not found: {how}. ({error})"
+        if os.environ.get("CI"):
+            pytest.fail(f"CI provides every dataset, but {message}", pytrace=False)
+        pytest.skip(message)
 
 
 @pytest.fixture(scope="session")
 def mnist():
-    """MNIST (train, test) from ../shared/data/mnist, as loaded by genzoo."""
-    _need(SHARED_DATA / "mnist", "MNIST")
+    """MNIST (train, test), from $GENZOO_DATA or ../shared/data, as loaded by genzoo."""
+    need_dataset("mnist", "set GENZOO_DATA to a folder holding mnist/ (or its four IDX files)")
     from genzoo import load_dataset
 
-    os.environ.setdefault("GENZOO_OFFLINE", "1")
-    return (load_dataset("mnist", "train", SHARED_DATA), load_dataset("mnist", "test", SHARED_DATA))
+    return (load_dataset("mnist", "train", DATA_ROOT, download=False),
+            load_dataset("mnist", "test", DATA_ROOT, download=False))
 
 
 @pytest.fixture(scope="session")
 def fashion():
-    """Fashion-MNIST (train, test) from Debian's dataset-fashion-mnist."""
-    _need(FASHION_DIR, "Fashion-MNIST (apt-get install dataset-fashion-mnist)")
+    """Fashion-MNIST (train, test) from Debian's dataset-fashion-mnist (or $GENZOO_DATA)."""
+    need_dataset("fashion-mnist", "apt-get install dataset-fashion-mnist, or put its files under $GENZOO_DATA")
     from genzoo import load_dataset
 
-    return (load_dataset("fashion-mnist", "train", download=False), load_dataset("fashion-mnist", "test", download=False))
+    return (load_dataset("fashion-mnist", "train", DATA_ROOT, download=False),
+            load_dataset("fashion-mnist", "test", DATA_ROOT, download=False))
 
 
 @pytest.fixture(scope="session")
@@ -90,3 +103,27 @@ def copy_run(run: Path, target: Path) -> Path:
     for name in ("config.json", "model.safetensors"):
         (target / name).write_bytes((run / name).read_bytes())
     return target
+
+
+SEED_OFFSET = int(os.environ.get("GENZOO_SEED_OFFSET", "0"))
+
+
+def seeds(n: int) -> range:
+    """The ``n`` seeds a statistical test trains with: 0 to n − 1, shifted by ``$GENZOO_SEED_OFFSET`` so that
+    benchmarks/statistical.py can run the same test on other trajectories when it measures the test's margin."""
+    return range(SEED_OFFSET, SEED_OFFSET + n)
+
+
+@pytest.fixture
+def measured(request):
+    """``measured(name=value, ...)`` records what a statistical test measured (its per-seed counts, accuracies, ...)
+    as one JSON line in ``$GENZOO_MEASURE`` when set, for benchmarks/statistical.py's margin table; else nothing."""
+    import json
+
+    def record(**values: object) -> None:
+        target = os.environ.get("GENZOO_MEASURE")
+        if target:
+            with open(target, "a") as f:
+                f.write(json.dumps({"test": request.node.nodeid, **values}, default=float) + "\n")
+
+    return record

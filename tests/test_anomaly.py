@@ -26,6 +26,7 @@ def test_auroc_is_1_when_separable_and_about_half_when_shuffled():
 
 @pytest.mark.parametrize("model", [PCA(n_components=8), Autoencoder(hidden=(64,), latent_dim=8, epochs=30),
                                    VAE(hidden=(64,), latent_dim=4, epochs=30)])
+@pytest.mark.statistical
 def test_models_trained_on_zeros_score_zeros_as_normal(digits, model):
     (x, y), (xt, yt) = digits
     model.fit(select_classes(x, y, [0]))
@@ -34,6 +35,7 @@ def test_models_trained_on_zeros_score_zeros_as_normal(digits, model):
     assert anomaly_auroc(scores, yt == 0) > 0.9
 
 
+@pytest.mark.statistical
 def test_train_on_classes_then_eval_anomaly_from_the_cli(tmp_path, capsys):
     out = tmp_path / "ae0"
     assert main(["train", "ae", "--classes", "0", "--epochs", "30", "--quiet", "--out", str(out)]) == 0

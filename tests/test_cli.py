@@ -87,6 +87,7 @@ def test_unknown_model_is_an_argparse_error(capsys):
     assert e.value.code == 2 and "invalid choice: 'gpt'" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_resume_continues_and_refuses_to_overwrite(capsys, tmp_path):
     args = ["train", "ae", "--out", str(tmp_path / "r"), "--quiet", "--latent-dim", "4"]
     assert run(capsys, *args, "--epochs", "1")[0] == 0
@@ -96,6 +97,7 @@ def test_resume_continues_and_refuses_to_overwrite(capsys, tmp_path):
     assert [r["epoch"] for r in read_metrics(tmp_path / "r")] == [1, 2]
 
 
+@pytest.mark.slow
 def test_every_model_passes_one_run_folder_guard(capsys, tmp_path):
     """PCA too: a folder holding another model's run is never overwritten, resumed or mixed into."""
     ae = ["train", "ae", "--out", str(tmp_path / "r"), "--quiet", "--latent-dim", "4", "--epochs", "1"]
@@ -115,13 +117,40 @@ def test_every_model_passes_one_run_folder_guard(capsys, tmp_path):
     assert load(tmp_path / "p").n_components == 3
 
 
-def test_python_dash_m_and_demo(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "genzoo", "demo", "--out", str(tmp_path / "demo"), "--quiet"],
+DEMO_RUNS = ("pca", "ae", "vae", "gan")
+
+
+def run_demo(out) -> tuple[dict[str, dict], str]:
+    """``python -m genzoo demo --out OUT`` in a child process: each run's metrics.json, and what it printed."""
+    done = subprocess.run([sys.executable, "-m", "genzoo", "demo", "--out", str(out), "--quiet"],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
-    metrics = {name: json.loads((tmp_path / "demo" / name / "metrics.json").read_text())
-               for name in ("pca", "ae", "vae", "gan")}
+    assert f"on {torch.get_num_threads()} torch threads" in done.stdout  # what the figures depend on, printed
+    return {name: json.loads((out / name / "metrics.json").read_text()) for name in DEMO_RUNS}, done.stdout
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo") / "demo"
+    return out, *run_demo(out)
+
+
+@pytest.mark.slow
+def test_the_demo_gives_the_same_numbers_when_run_again_on_the_same_machine_and_threads(demo, tmp_path):
+    """The determinism genzoo promises: one machine, one thread count, one seed → the same figures, bit for bit
+    (another CPU or thread count runs other kernels and gives other figures; README, "Determinism")."""
+    _, first, _ = demo
+    again, _ = run_demo(tmp_path / "again")
+    for name in DEMO_RUNS:
+        same = {k: v for k, v in first[name].items() if k not in ("eval_seconds", "seconds")}
+        assert {k: again[name][k] for k in same} == same, name
+
+
+@pytest.mark.statistical
+def test_python_dash_m_and_demo(demo):
+    out, metrics, printed = demo
+    tmp_path = out.parent
     assert metrics["ae"]["mse"] < metrics["pca"]["mse"]  # a 2-D autoencoder beats 2 principal components
     (x_train, _), (x_test, _) = load_dataset("digits", "train"), load_dataset("digits", "test")
     # the VAE's ELBO beats the exact log-likelihood of the best independent-pixel model (the mean image, Bernoulli)
@@ -137,7 +166,7 @@ def test_python_dash_m_and_demo(tmp_path):
         assert (tmp_path / "demo" / name / "figures" / "manifold.png").stat().st_size > 1000
     page = (tmp_path / "demo" / "report.html").read_text()
     assert "Comparison (test split)" in page and page.count("<h2>") == 5
-    table = [line.split() for line in done.stdout.splitlines() if line.strip().startswith(str(tmp_path / "demo"))]
+    table = [line.split() for line in printed.splitlines() if line.strip().startswith(str(tmp_path / "demo"))]
     assert len(table) == 4
 
 
@@ -168,6 +197,7 @@ def test_train_every_autoencoder(capsys, tmp_path, model, args, cls, check):
         assert "elbo -" in out
 
 
+@pytest.mark.statistical
 def test_eval_writes_metrics_and_iwae(capsys, tmp_path):
     out_dir = tmp_path / "vae"
     args = ["train", "vae", "--out", str(out_dir), "--epochs", "2", "--latent-dim", "4", "--quiet",
@@ -203,6 +233,7 @@ def test_train_gan_and_dgen_on_toy_data_then_sample(capsys, tmp_path):
     assert code == 0 and "d_test" in out, err
 
 
+@pytest.mark.slow
 def test_train_image_gan_and_sample_a_grid(capsys, tmp_path):
     code, out, err = run(capsys, "train", "gan", "--data", "digits", "--out", str(tmp_path / "gan"), "--epochs", "2",
                          "--arch", "conv", "--quiet")
@@ -217,6 +248,7 @@ def test_train_image_gan_and_sample_a_grid(capsys, tmp_path):
     assert code == 2 and "does not sample" in err
 
 
+@pytest.mark.slow
 def test_eval_of_a_gan_measures_its_samples_on_the_domain_classifier(capsys, tmp_path):
     run(capsys, "train", "gan", "--data", "digits", "--out", str(tmp_path / "gan"), "--epochs", "3", "--quiet")
     code, out, err = run(capsys, "eval", str(tmp_path / "gan"), "--fd-samples", "500")

@@ -74,6 +74,7 @@ def test_codes_without_labels_are_drawn_in_one_colour_without_a_warning(tmp_path
     assert png_size(path)[0] > 150
 
 
+@pytest.mark.statistical
 def test_report_of_a_run_has_its_metrics_and_every_figure(digits, tmp_path, capsys):
     (x, _), _ = digits
     DenoisingAutoencoder(hidden=(64,), latent_dim=2, noise_level=0.3, epochs=80).fit(

@@ -106,6 +106,7 @@ def digits_classifier(classifier_cache):
     return classifier_cache[1]
 
 
+@pytest.mark.statistical
 def test_domain_classifier_is_accurate_cached_and_gives_features(classifier_cache, digits, monkeypatch):
     (_, _), (xt, yt) = digits
     cache, digits_classifier = classifier_cache

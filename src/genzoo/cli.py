@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 import yaml
 
 from . import plots
@@ -26,6 +27,7 @@ from .errors import ConfigError, GenzooError
 from .models import GAN, MODELS, PCA, VAE, Autoencoder, Estimator, NeuralEstimator, can, load
 from .models.capabilities import CATEGORIES, CLASSIFY, CONDITION, LIKELIHOOD, SAMPLE, SCORE
 from .models.labels import labelled_subset
+from .provenance import cpu
 from .report import (
     compare_rows,
     d_label,
@@ -416,7 +418,8 @@ def cmd_demo(args) -> int:
     header, rows = compare_rows(runs)
     shown = ["run", "mse", "psnr", "elbo", "linear_probe_accuracy", "fd", "precision", "recall"]
     table = [[row[header.index(k)] if k in header else "" for k in shown] for row in rows]
-    print(f"trained and measured in {time.perf_counter() - t0:.1f} s; test split, 2-number codes:")
+    print(f"trained and measured in {time.perf_counter() - t0:.1f} s on {torch.get_num_threads()} torch threads "
+          f"({cpu()}); test split, 2-number codes:")
     print_table(shown, table, indent="  ")
     a, b = two_classes(y_test)  # a 7 and a 9: the comparison of seed 003
     alphas = np.linspace(1, 0, 10, dtype=np.float32)[:, None]

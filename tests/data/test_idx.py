@@ -1,13 +1,15 @@
 import gzip
+import os
 
 import numpy as np
 import pytest
-from conftest import SHARED_DATA, write_idx
+from conftest import need_dataset, write_idx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from genzoo import DatasetError
 from genzoo.data import read_idx
+from genzoo.data.sources import SOURCES, locate
 
 
 @pytest.mark.parametrize("name", ["a.idx", "a.idx.gz"])
@@ -116,12 +118,11 @@ def test_fuzzed_headers(tmp_path, code, dims, body):
 
 
 def test_real_mnist_files():
-    directory = SHARED_DATA / "mnist"
-    if not directory.is_dir():
-        pytest.skip("shared MNIST not present")
-    train = read_idx(directory / "train-images-idx3-ubyte.gz")
-    labels = read_idx(directory / "train-labels-idx1-ubyte.gz")
-    test_labels = read_idx(directory / "t10k-labels-idx1-ubyte.gz")
+    need_dataset("mnist", "set GENZOO_DATA to a folder holding mnist/")
+    files = locate(SOURCES["mnist"], ["train-images", "train-labels", "test-labels"], os.environ["GENZOO_DATA"])
+    train = read_idx(files["train-images"])
+    labels = read_idx(files["train-labels"])
+    test_labels = read_idx(files["test-labels"])
     assert train.shape == (60000, 28, 28) and train.dtype == np.uint8
     assert int(train.sum(dtype=np.int64)) == 1_567_298_545  # SOURCE.md's content check
     assert labels[:10].tolist() == [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]

@@ -5,11 +5,14 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 import torch
 
 from genzoo import load
 from genzoo.cli import main
 from genzoo.engine import read_metrics
+
+pytestmark = pytest.mark.slow  # subprocesses, kills or a browser: seconds each
 
 TORCHRUN = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2", "-m", "genzoo"]
 AE = ["train", "ae", "--data", "digits", "--epochs", "4", "--quiet", "--set", "hidden=[64]", "--latent-dim", "8"]

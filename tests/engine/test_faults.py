@@ -22,6 +22,8 @@ from genzoo.errors import CheckpointError, GenzooWarning, OutputError
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 from kills import EPOCHS, campaign
 
+pytestmark = pytest.mark.slow  # subprocesses, kills or a browser: seconds each
+
 ARGS = [sys.executable, "-m", "genzoo", "train", "ae", "--data", "digits", "--epochs", "8", "--quiet",
         "--set", "hidden=[256,256]", "--set", "latent_dim=16", "--batch-size", "16"]
 

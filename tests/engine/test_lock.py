@@ -17,6 +17,7 @@ HOLD = "import sys; from genzoo.engine.runs import Run; Run(sys.argv[1]).__enter
        "sys.stdin.read()"
 
 
+@pytest.mark.slow
 def test_a_second_process_is_refused_until_the_holder_is_killed(tmp_path):
     child = subprocess.Popen([sys.executable, "-c", HOLD, str(tmp_path / "r")], stdin=subprocess.PIPE,
                              stdout=subprocess.PIPE, text=True)
@@ -78,6 +79,7 @@ def test_racing_writers_over_a_left_lock_one_at_a_time(tmp_path, left_behind):
     assert most[0] == 1
 
 
+@pytest.mark.slow
 def test_the_lock_file_is_never_seen_without_its_holder(tmp_path):
     seen, stop = set(), threading.Event()
 

@@ -302,6 +302,7 @@ def test_the_page_and_its_scripts_are_served_and_nothing_else(server):
     assert request(server, "GET", "/../pyproject.toml")[0] == 404
 
 
+@pytest.mark.slow
 def test_cli_refuses_what_it_cannot_serve(tmp_path, explore_runs):
     def explore(*args):
         return subprocess.run([sys.executable, "-m", "genzoo", "explore", "--no-browser", *args],

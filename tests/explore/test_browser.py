@@ -17,6 +17,8 @@ import pytest
 
 from .explore_client import RUNS
 
+pytestmark = pytest.mark.slow  # subprocesses, kills or a browser: seconds each
+
 playwright = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed (pip install "
                                  "playwright; .ci/run installs it)")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

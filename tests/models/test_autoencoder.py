@@ -12,6 +12,7 @@ def _mse(a, b):
     return float(np.mean((a - b) ** 2))
 
 
+@pytest.mark.statistical
 @pytest.mark.slow
 def test_one_hidden_layer_ae_learns_fashion_mnist(fashion):
     (x, _), (xt, _) = fashion
@@ -26,6 +27,7 @@ def test_one_hidden_layer_ae_learns_fashion_mnist(fashion):
     assert ae.transform(xt).shape == (2000, 32)
 
 
+@pytest.mark.statistical
 def test_deep_ae_beats_pca_at_two_dimensions(digits):
     (x, _), (xt, _) = digits
     ae = Autoencoder(hidden=(128, 64), latent_dim=2, code_activation="linear", epochs=60, batch_size=64, lr=2e-3).fit(x)

@@ -28,6 +28,7 @@ def test_can_reads_the_declaration_not_the_class():
     Estimator.registry.pop("Sampler")
 
 
+@pytest.mark.statistical
 def test_the_linear_autoencoder_learns_pcas_subspace(digits):
     """Baldi & Hornik: a tied linear autoencoder trained on squared error reaches PCA's reconstruction error."""
     (x, _), (xt, _) = digits

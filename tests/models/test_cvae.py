@@ -39,6 +39,7 @@ def test_the_kl_and_likelihood_terms_match_their_closed_forms(trained, digits):
     np.testing.assert_allclose(nll.numpy(), nll_closed, rtol=1e-4)
 
 
+@pytest.mark.statistical
 def test_samples_have_the_class_asked_for_and_the_label_helps_the_bound(trained, digits):
     (x, y), (xt, yt) = digits
     judge = LogisticRegression(max_iter=3000).fit(x.reshape(len(x), -1) / 255.0, y)
@@ -72,6 +73,7 @@ def test_the_label_surface_and_its_errors(trained, digits):
         CVAE(epochs=1).fit(x[:20], np.zeros(20, dtype=int))
 
 
+@pytest.mark.slow
 def test_train_sample_by_label_report_and_resume_from_the_cli(digits, tmp_path, capsys):
     args = ["train", "cvae", "--quiet", "--latent-dim", "2", "--set", "hidden=[32]"]
     assert main([*args, "--epochs", "3", "--out", str(tmp_path / "straight")]) == 0
@@ -107,6 +109,7 @@ def test_conv_nets_take_the_label_as_channels(arch, digits, tmp_path):
     assert cvae.sample(3, y=1).shape == (3, 1, 8, 8)
 
 
+@pytest.mark.statistical
 def test_the_class_prior_is_learned_and_its_kl_and_log_density_match_torch(digits, tmp_path):
     (x, y), (xt, yt) = digits
     cvae = CVAE(prior="class", hidden=(64,), latent_dim=2, epochs=20).fit(x, y, run_dir=tmp_path / "run")

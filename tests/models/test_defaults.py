@@ -17,6 +17,7 @@ def _mse(model, xt):
     (DenoisingAutoencoder(latent_dim=8), 8),
     (Autoencoder(hidden=(128, 64, 10), latent_dim=2), 2),  # the notes' deep net, 64→128→64→10→2 here
 ])
+@pytest.mark.statistical
 def test_default_autoencoders_beat_pca_at_their_code_size(digits, model, code):
     (x, _), (xt, _) = digits
     model.fit(x)
@@ -25,6 +26,7 @@ def test_default_autoencoders_beat_pca_at_their_code_size(digits, model, code):
     assert _mse(model, xt) < pca, (_mse(model, xt), pca)
 
 
+@pytest.mark.statistical
 def test_the_default_sparse_autoencoder_reaches_its_target_rate(digits):
     (x, _), (xt, _) = digits
     sparse = SparseAutoencoder().fit(x)
@@ -34,6 +36,7 @@ def test_the_default_sparse_autoencoder_reaches_its_target_rate(digits):
     assert _mse(sparse, xt) < mean_image / 4
 
 
+@pytest.mark.statistical
 def test_the_default_binary_autoencoder_beats_the_mean_image_twice_over(digits):
     (x, _), (xt, _) = digits
     binary = BinaryAutoencoder().fit(x)

@@ -48,6 +48,7 @@ def test_generator_losses_gradients_saturate_as_the_notes_say():
     assert torch.isfinite(discriminator_loss(torch.tensor([-1e4]), torch.tensor([1e4])))  # stable from logits
 
 
+@pytest.mark.statistical
 def test_trained_discriminator_approaches_d_star_and_v_equals_2js_minus_2log2():
     """Fixed generator p_G = N(0, I); data: a ring of 8 Gaussians with σ = 0.3; both densities known."""
     real = toy("ring8", 4000, std=0.3, random_state=0)
@@ -67,6 +68,7 @@ def test_trained_discriminator_approaches_d_star_and_v_equals_2js_minus_2log2():
     assert v_star - 0.03 < v_trained <= v_star + 1e-6  # D* maximises V(G, ·)
 
 
+@pytest.mark.statistical
 def test_minimax_generator_gets_far_less_gradient_than_non_saturating_at_the_start():
     x = toy("ring8", 1000)
     gan = GAN(hidden=(128, 128), noise_dim=8, lr=2e-4, epochs=0).fit(x)
@@ -75,6 +77,7 @@ def test_minimax_generator_gets_far_less_gradient_than_non_saturating_at_the_sta
     assert result["minimax"] < 0.3 * result["non-saturating"]
 
 
+@pytest.mark.statistical
 def test_toy_gan_covers_the_ring():
     x = toy("ring8", 2000, std=0.1, random_state=0)
     gan = GAN(hidden=(128, 128), noise_dim=8, epochs=40, batch_size=64, lr=1e-3, random_state=0).fit(x)
@@ -86,6 +89,7 @@ def test_toy_gan_covers_the_ring():
     assert probs.shape == (100,) and ((probs > 0) & (probs < 1)).all()
 
 
+@pytest.mark.statistical
 def test_discriminator_only_generation_on_the_ring():
     x = toy("ring8", 1000, std=0.1, random_state=0)
     noise = np.random.default_rng(0).uniform(-2.5, 2.5, (1000, 2)).astype(np.float32)
@@ -95,6 +99,7 @@ def test_discriminator_only_generation_on_the_ring():
     assert after["modes_covered"] == 8 and after["high_quality"] > max(0.5, 5 * before), (before, after)
 
 
+@pytest.mark.statistical
 def test_image_gan_learns_digits_samples_shapes_and_round_trips(digits, tmp_path):
     (x, _), _ = digits
     target = x.reshape(len(x), -1).mean(0) / 255.0
@@ -151,6 +156,7 @@ def test_d_steps_and_resume(digits, tmp_path):
         torch.testing.assert_close(a, b, rtol=0, atol=0, msg=name)
 
 
+@pytest.mark.slow
 def test_conv_gan_sizes_from_the_image_and_trains(mnist):
     (x, _), _ = mnist
     gan = GAN(arch="conv", noise_dim=16, epochs=1, batch_size=64).fit(x[:640])

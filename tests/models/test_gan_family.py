@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from conftest import seeds as seeds_of
 from sklearn.linear_model import LogisticRegression
 
 from genzoo import ACGAN, BEGAN, CGAN, EBGAN, GAN, LSGAN, WGAN, WGANGP, ConfigError, InfoGAN, load, toy
@@ -131,61 +132,65 @@ def test_the_default_budget_follows_the_data(digits):
     assert rows.set_params(batch_size=128)._epochs_for(4000) == 493  # steps, not epochs, are what is kept
 
 
-def ring8_coverage(seeds: int, **params: object) -> list[int]:
+def ring8_coverage(n: int, **params: object) -> list[int]:
     """The modes of ring8 at σ 0.05 (2,000 points) that a 64-64 GAN at a constant rate of 1e-3 covers with its 1,000
-    samples, one count per seed (0 to ``seeds`` − 1); ``params`` sets the budget and the remedy."""
+    samples, one count per seed (``seeds(n)`` of conftest); ``params`` sets the budget and the remedy."""
     x = toy("ring8", 2000, std=0.05, random_state=0)
     runs = [GAN(hidden=(64, 64), noise_dim=2, batch_size=128, lr=1e-3, lr_schedule=None, random_state=seed,
-                **params).fit(x).sample(1000, random_state=seed) for seed in range(seeds)]
+                **params).fit(x).sample(1000, random_state=seed) for seed in seeds_of(n)]
     return [mode_coverage(s, toy_modes("ring8"), 0.05)["modes_covered"] for s in runs]
 
 
-def test_minibatch_std_raises_toy_coverage_over_the_same_budget():
-    """A short budget (480 steps), three seeds: the plain GAN drops most modes (0, 0 and 3 of 8 when this was
-    written); given the batch's standard deviation, D sees the collapse and G spreads over the modes (4, 6, 6)."""
+@pytest.mark.statistical
+def test_minibatch_std_raises_toy_coverage_over_the_same_budget(measured):
+    """A short budget (480 steps), three seeds: the plain GAN drops most modes; given the batch's standard deviation,
+    D sees the collapse and G spreads over the modes. Summed over the seeds the remedy gained 12 to 14 modes at the
+    tests' own seeds and 6 to 7 on fresh ones, across emulated CPUs and thread counts
+    (benchmarks/results/statistical.md); the margin asked is half the smallest gain."""
     plain, remedied = (ring8_coverage(3, epochs=30, minibatch_std=std) for std in (False, True))
-    assert sum(remedied) >= sum(plain) + 8 and min(remedied) >= 3, (plain, remedied)
+    measured(plain=plain, remedied=remedied)
+    assert sum(remedied) >= sum(plain) + 3 and min(remedied) >= 3, (plain, remedied)
 
 
-def test_packing_raises_toy_coverage_over_the_same_budget():
-    """Six seeds, the same 1,920 steps of 128 samples each: unpacked, G keeps 8, 7, 6, 7, 7 and 4 of the 8 modes;
-    with D judging pairs (PacGAN, m = 2) 8, 8, 8, 7, 8 and 8 (when this was written). Packing sharpens more slowly:
-    at 1,600 steps the two were level, and 14 seeds at 1,920 steps gave 7.9 against 6.3 modes on average (README,
-    "Keeping every mode")."""
-    plain, packed = (ring8_coverage(6, epochs=120, minibatch_std=False, pack=pack) for pack in (1, 2))
-    assert sum(packed) >= sum(plain) + 5 and min(packed) >= 7, (plain, packed)
-
-
-def grid25_coverage(make: type, seeds: int, **params: object) -> list[int]:
+def grid25_coverage(make: type, n: int, **params: object) -> list[int]:
     """The modes of grid25 (σ 0.05, 2,000 points) that ``make(**params)``'s 1,000 samples cover after 800 steps of a
-    128-128 pair (noise 2, batch 256, 1e-3 annealed by the cosine, ``minibatch_std``), one count per seed (0 to
-    ``seeds`` − 1)."""
+    128-128 pair (noise 2, batch 256, 1e-3 annealed by the cosine, ``minibatch_std``), one count per seed
+    (``seeds(n)`` of conftest)."""
     x = toy("grid25", 2000, random_state=0)
     runs = [make(hidden=(128, 128), noise_dim=2, batch_size=256, epochs=100, minibatch_std=True, random_state=seed,
-                 **params).fit(x).sample(1000, random_state=seed) for seed in range(seeds)]
+                 **params).fit(x).sample(1000, random_state=seed) for seed in seeds_of(n)]
     return [mode_coverage(s, toy_modes("grid25"), 0.05)["modes_covered"] for s in runs]
 
 
-def test_a_categorical_code_covers_the_grid_that_continuous_noise_cannot():
+@pytest.mark.statistical
+def test_a_categorical_code_covers_the_grid_that_continuous_noise_cannot(measured):
     """G cannot tear its connected 2-D noise into 25 islands; given infoGAN's categorical code with as many
     categories as modes, each category takes an island (README, "Keeping every mode"). At this short budget the
     plain GAN covered 2 and 0 modes when this was written, the coded one 20 and 22."""
     plain = grid25_coverage(GAN, 2)
     coded = grid25_coverage(InfoGAN, 2, arch="mlp", noise="normal", continuous=0, categories=25)
+    measured(plain=plain, coded=coded)
     assert min(coded) >= 15 and sum(coded) >= sum(plain) + 25, (plain, coded)
 
 
-def test_a_learned_prior_lets_spare_categories_fade_and_covers_more_of_the_grid():
+@pytest.mark.statistical
+def test_a_learned_prior_lets_spare_categories_fade_and_covers_more_of_the_grid(measured):
     """Twice as many categories as modes: with a uniform prior each gets 1/50 of the samples, so a mode whose one
     category strays falls below the 2% line and categories between modes stay; a learned prior moves their mass to
-    the categories that Q finds on real rows. At this short budget 1 and 3 modes against 9 and 5 when this was
-    written (README, "Keeping every mode": 24.8 of 25, 24 in the worst seed, at the benchmark's)."""
+    the categories that Q finds on real rows. At this short budget (800 steps) the counts swing from seed to seed and
+    from one machine's kernels to another's, so the effect is asserted summed over four seeds: the learned prior
+    gained 8 to 16 modes at the tests' own seeds and 14 to 19 on fresh ones, across emulated CPUs and thread counts
+    (benchmarks/results/statistical.md), and the margin asked is half the smallest gain. At the benchmark's budget
+    the learned prior covers 24.8 of 25 modes (worst seed 24) against the uniform prior's 22.4 (README, "Keeping
+    every mode")."""
     params = dict(arch="mlp", noise="normal", continuous=0, categories=50)
-    uniform = grid25_coverage(InfoGAN, 2, **params, prior="uniform")
-    learned = grid25_coverage(InfoGAN, 2, **params, prior="learned")
-    assert min(learned) > max(uniform) and sum(learned) >= sum(uniform) + 8, (uniform, learned)
+    uniform = grid25_coverage(InfoGAN, 4, **params, prior="uniform")
+    learned = grid25_coverage(InfoGAN, 4, **params, prior="learned")
+    measured(uniform=uniform, learned=learned)
+    assert sum(learned) >= sum(uniform) + 4, (uniform, learned)
 
 
+@pytest.mark.slow
 def test_the_learned_prior_moves_toward_qs_real_categories_samples_from_them_and_resumes(tmp_path):
     """Each step: prior ← prior + ρ (mean softmax Q(real) − prior), ρ = PRIOR_RATE; ``sample`` draws categories from
     it; it is part of the weights, so it saves, loads and resumes bit for bit from the CLI."""
@@ -237,7 +242,8 @@ def test_a_gan_on_rows_anneals_its_learning_rate_and_gives_d_the_batch_std_by_de
         GAN(lr_schedule="linear", epochs=0).fit(toy("ring8", 64))
 
 
-def test_conditional_gans_draw_the_class_asked_for(digits):
+@pytest.mark.statistical
+def test_conditional_gans_draw_the_class_asked_for(digits, measured):
     (x, y), (xt, yt) = digits
     judge = LogisticRegression(max_iter=2000).fit(as_unit(xt).reshape(len(xt), -1), yt)
     for model in (CGAN(hidden=(256,), epochs=60, lr=1e-3), ACGAN(hidden=(256,), epochs=60, lr=1e-3)):
@@ -245,6 +251,7 @@ def test_conditional_gans_draw_the_class_asked_for(digits):
         asked = np.repeat(np.arange(10), 30)
         samples = model.sample(300, y=asked, random_state=0)
         accuracy = (judge.predict(samples.reshape(300, -1)) == asked).mean()
+        measured(model=type(model).__name__, accuracy=accuracy)
         assert accuracy > 0.6, (type(model).__name__, accuracy)
     one_z = model.sample(5, y=2, random_state=3), model.sample(5, y=7, random_state=3)
     assert not np.allclose(*one_z)  # the class changes the image of one noise draw
@@ -252,12 +259,14 @@ def test_conditional_gans_draw_the_class_asked_for(digits):
         model.sample(3, y=12)
 
 
-def test_infogans_category_finds_digits_without_labels(digits):
+@pytest.mark.statistical
+def test_infogans_category_finds_digits_without_labels(digits, measured):
     (x, _), (xt, yt) = digits
     info = InfoGAN(arch="mlp", hidden=(256,), epochs=60, lr=1e-3).fit(x)
     codes = info.transform(xt)
     assert codes.shape == (len(xt), 12) and np.allclose(codes[:, :10].sum(1), 1, atol=1e-5)
     accuracy = clustering_accuracy(info.predict_category(xt), yt)
+    measured(accuracy=accuracy)
     assert accuracy > 0.35, accuracy  # chance: about 0.1
     assert info.vary(1, steps=5).shape == (50, 1, 8, 8)
 
@@ -268,6 +277,7 @@ def test_clustering_accuracy_matches_clusters_to_classes():
     assert clustering_accuracy(np.array([0, 0, 0, 0, 0, 0]), labels) == pytest.approx(2 / 6)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", FAMILY)
 def test_every_variant_trains_from_the_cli_loads_and_resumes_bit_for_bit(name, tmp_path):
     args = ["train", name, "--data", "digits", "--quiet", "--set", "hidden=[32]", "--set", "batch_size=64",

@@ -37,6 +37,7 @@ def test_the_unlabelled_bound_is_the_expected_labelled_bound_minus_the_entropy(d
     assert np.ptp(losses, axis=1).mean() > 1  # the classes' bounds differ: a mix-up of rows would show
 
 
+@pytest.mark.statistical
 def test_m2_with_few_labels_beats_logistic_regression_on_the_labelled_pixels(digits, few_labels):
     (x, y), (xt, yt) = digits
     kept = few_labels >= 0
@@ -57,6 +58,7 @@ def test_m2_with_few_labels_beats_logistic_regression_on_the_labelled_pixels(dig
     assert not np.array_equal(m2.transform(xt[:20]), m2.transform(xt[:20], (predicted + 1) % 10))
 
 
+@pytest.mark.statistical
 def test_m1_m2_classifies_images_through_a_copy_of_m1(digits, few_labels, tmp_path):
     (x, _), (xt, yt) = digits
     m1 = VAE(hidden=(128,), latent_dim=16, epochs=60).fit(x)
@@ -114,6 +116,7 @@ def test_labels_and_their_errors(digits):
             M2(epochs=1).fit(x, bad)
 
 
+@pytest.mark.slow
 def test_train_with_labels_from_the_cli_resumes_bit_for_bit_and_reports_accuracy(tmp_path, capsys):
     args = ["train", "m2", "--quiet", "--labels", "100", "--latent-dim", "4", "--set", "hidden=[32]"]
     assert main([*args, "--epochs", "3", "--out", str(tmp_path / "straight")]) == 0
@@ -134,6 +137,7 @@ def test_train_with_labels_from_the_cli_resumes_bit_for_bit_and_reports_accuracy
     assert "--labels is for the semi-supervised models (m2, m1m2); vae takes no labels" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_m1_m2_from_the_cli_on_an_m1_run_folder(tmp_path):
     """The README's commands: a VAE run, then M1+M2 naming its folder; the saved M1+M2 loads and classifies on its
     own, the M1 folder gone (it holds M1's config and weights)."""

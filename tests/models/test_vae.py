@@ -41,6 +41,7 @@ def test_iwae_on_a_linear_gaussian_vae_converges_to_the_exact_log_likelihood():
         vae.log_likelihood(x, k=0)
 
 
+@pytest.mark.statistical
 def test_mlp_vae_learns_binarized_mnist(mnist, tmp_path):
     (x, _), (xt, _) = mnist
     xt = xt[:500]
@@ -60,6 +61,7 @@ def test_mlp_vae_learns_binarized_mnist(mnist, tmp_path):
     assert back.score(binary) == pytest.approx(elbo)
 
 
+@pytest.mark.statistical
 def test_conv_vae_and_learned_sigma(digits):
     (x, _), (xt, _) = digits
     vae = VAE(arch="conv", latent_dim=2, epochs=2).fit(x)  # 8x8: multiples of 4
@@ -84,6 +86,7 @@ def test_bad_parameters(params, match, digits):
         VAE(**params).fit(x)
 
 
+@pytest.mark.slow
 def test_infogan_vae_trains_samples_and_round_trips(mnist, tmp_path):
     (x, _), (xt, _) = mnist
     vae = VAE(arch="infogan", latent_dim=8, binarize=True, epochs=1, batch_size=64).fit(x[:2000], run_dir=tmp_path / "v")
@@ -94,6 +97,7 @@ def test_infogan_vae_trains_samples_and_round_trips(mnist, tmp_path):
     np.testing.assert_array_equal(back.transform(xt[:50]), vae.transform(xt[:50]))  # batch-norm statistics saved
 
 
+@pytest.mark.statistical
 def test_a_gaussian_vae_models_real_valued_rows(digits, tmp_path):
     """likelihood="gaussian" takes any real data (scikit-learn's checks feed it standard-normal rows): on rows near a
     2-D plane, far outside [0, 1], its reconstructions are not clipped and come near PCA's with 2 components."""

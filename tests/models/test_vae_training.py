@@ -37,6 +37,7 @@ def test_the_iwae_objective_at_k_1_is_the_elbo_in_expectation(trained):
     vae.set_params(objective="elbo", k=1)
 
 
+@pytest.mark.statistical
 def test_the_iwae_bound_is_tighter_than_the_elbo_on_a_trained_model(trained):
     vae, x = trained
     elbo = _loss(vae, x, objective="elbo", k=1)
@@ -89,6 +90,7 @@ class StopAtEpoch(Hooks):
             raise KeyboardInterrupt
 
 
+@pytest.mark.slow
 def test_iwae_with_warm_up_and_schedule_from_the_cli_resumes_bit_for_bit(tmp_path, digits):
     (x, _), _ = digits
     args = ["train", "vae", "--quiet", "--latent-dim", "4", "--set", "hidden=[32]", "--set", "objective=iwae",

@@ -26,6 +26,7 @@ from genzoo.models import StraightThroughBinarizer, kl_sparsity
 from genzoo.nets import ConvDecoder, ConvEncoder
 
 
+@pytest.mark.statistical
 @pytest.mark.slow
 def test_denoising_raises_psnr_above_the_noisy_input_and_a_plain_ae(mnist):
     (x, _), (xt, _) = mnist
@@ -49,6 +50,7 @@ def test_kl_sparsity_closed_form():
     assert kl_sparsity(torch.full((4, 3), rho), rho).item() == pytest.approx(0.0, abs=1e-6)
 
 
+@pytest.mark.statistical
 def test_sparse_penalties_make_codes_sparse(digits):
     (x, _), (xt, _) = digits
     common = dict(latent_dim=64, epochs=30, lr=3e-3)
@@ -71,6 +73,7 @@ def test_straight_through_binarizer():
     assert p.grad.tolist() == [1.0, 2.0, 3.0, 4.0]  # the gradient passes straight through
 
 
+@pytest.mark.statistical
 def test_binary_autoencoder_codes_are_bits_and_it_learns(digits):
     (x, _), (xt, _) = digits
     bae = BinaryAutoencoder(code_bits=24, hidden=(128,), epochs=40, lr=3e-3).fit(x)
@@ -97,6 +100,7 @@ def test_conv_nets_follow_seed_004_and_size_themselves():
         ConvEncoder((1, 6, 6))
 
 
+@pytest.mark.statistical
 def test_conv_ae_learns_rgb_images():
     rng = np.random.default_rng(0)
     # smooth colour blobs: a structured RGB dataset the conv net can learn
@@ -111,6 +115,7 @@ def test_conv_ae_learns_rgb_images():
     assert err < 0.3 * np.mean((images.mean(0) - images) ** 2)
 
 
+@pytest.mark.statistical
 @pytest.mark.slow
 def test_mlp_beats_pca_at_code_size_two_on_fashion(fashion):
     """The conv AE's turn (a full epoch or more) is in benchmarks/autoencoders.py."""
@@ -122,6 +127,7 @@ def test_mlp_beats_pca_at_code_size_two_on_fashion(fashion):
     assert np.mean((mlp.reconstruct(xt) - target) ** 2) < pca_err
 
 
+@pytest.mark.statistical
 def test_layerwise_pretraining_then_fine_tuning(digits, tmp_path):
     (x, _), (xt, _) = digits
     params = dict(hidden=(64, 32), latent_dim=8, code_activation="linear", lr=3e-3, pretrain="layerwise")

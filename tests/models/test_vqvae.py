@@ -54,6 +54,7 @@ def trained(digits):
     return VQVAE(n_codes=8, codebook_size=16, code_dim=4, hidden=(128,), epochs=60).fit(x)
 
 
+@pytest.mark.statistical
 def test_it_learns_a_code_that_beats_pca_at_the_same_bits(trained, digits):
     """8 codes of 16 entries are 32 bits; PCA gets one float32 component for them, and still two."""
     (x, _), (xt, _) = digits
@@ -77,6 +78,7 @@ def test_transform_gives_indices_that_inverse_transform_decodes(trained, digits)
             trained.inverse_transform(bad)
 
 
+@pytest.mark.statistical
 def test_resetting_dead_entries_keeps_the_codebook_in_use(digits):
     """A codebook of 128 for 64-pixel images: without the reset most entries never win a code."""
     (x, _), (xt, _) = digits
