@@ -67,6 +67,23 @@ def test_every_results_file_records_where_its_figures_came_from():
         assert footers or "No provenance recorded" in text, f"{path.name} does not say what it was measured on"
 
 
+# Figures the README's prose quotes: (the sentence's words, the results file, the cell or words that hold the figure)
+PROSE = [
+    ("The IWAE (k = 5) scores **85.76 nats on the whole test split**", "vae-reproduce.md", "**85.76** (10000 images)"),
+    ("M1+M2 meets both targets on 2 CPU cores: 96.62% with 1,000 labels", "semisupervised.md", "**96.62%**"),
+    ("and 94.18% with 100", "semisupervised.md", "**94.18%**"),
+    ("24.8/25 modes, 24 in the worst", "gan-family.md", "| 24.8/25 | 24/25 |"),
+    ("**93% of the mutants are caught (95% interval 90–95%", "mutation.md", "| 93% | 90–95% |"),
+]
+
+
+@pytest.mark.parametrize("words, source, figure", PROSE)
+def test_the_figures_the_prose_quotes_are_in_their_results_files(words, source, figure):
+    readme = " ".join((REPO / "README.md").read_text().split())
+    assert " ".join(words.split()) in readme, f"the README no longer says {words!r}; update PROSE"
+    assert figure in (REPO / "benchmarks" / "results" / source).read_text(), f"{source} no longer holds {figure!r}"
+
+
 def check_results(folder: Path) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "benchmarks/check_results.py", "--results", str(folder)], cwd=REPO,
                           capture_output=True, text=True, timeout=120)

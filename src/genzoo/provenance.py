@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import platform
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -31,10 +32,11 @@ def commit(repo: Path = REPO) -> str:
 
 
 def command() -> str:
-    """This process's command line: ``genzoo bench ...`` or ``python benchmarks/x.py ...``."""
+    """This process's command line, quoted as a shell would need it: ``genzoo bench ...`` or
+    ``python benchmarks/x.py ...``."""
     if Path(sys.argv[0]).name == "genzoo":
-        return " ".join(["genzoo", *sys.argv[1:]])
-    return " ".join(["python", *sys.argv])
+        return shlex.join(["genzoo", *sys.argv[1:]])
+    return shlex.join(["python", *sys.argv])
 
 
 def cpu() -> str:

@@ -165,12 +165,13 @@ def grid25_coverage(make: type, n: int, **params: object) -> list[int]:
 @pytest.mark.statistical
 def test_a_categorical_code_covers_the_grid_that_continuous_noise_cannot(measured):
     """G cannot tear its connected 2-D noise into 25 islands; given infoGAN's categorical code with as many
-    categories as modes, each category takes an island (README, "Keeping every mode"). At this short budget the
-    plain GAN covered 2 and 0 modes when this was written, the coded one 20 and 22."""
+    categories as modes, each category takes an island (README, "Keeping every mode"). At this short budget the plain
+    GAN covered 0 to 2 modes per seed and the coded one 11 to 23, across emulated CPUs, thread counts and fresh seeds
+    (benchmarks/results/statistical.md); the margins asked are about half the smallest gains."""
     plain = grid25_coverage(GAN, 2)
     coded = grid25_coverage(InfoGAN, 2, arch="mlp", noise="normal", continuous=0, categories=25)
     measured(plain=plain, coded=coded)
-    assert min(coded) >= 15 and sum(coded) >= sum(plain) + 25, (plain, coded)
+    assert sum(coded) >= sum(plain) + 13 and min(coded) >= max(plain) + 5, (plain, coded)
 
 
 @pytest.mark.statistical
