@@ -1,4 +1,5 @@
 import json
+import os
 import subprocess
 import sys
 
@@ -121,9 +122,12 @@ DEMO_RUNS = ("pca", "ae", "vae", "gan")
 
 
 def run_demo(out) -> tuple[dict[str, dict], str]:
-    """``python -m genzoo demo --out OUT`` in a child process: each run's metrics.json, and what it printed."""
+    """``python -m genzoo demo --out OUT`` in a child process, offline, with a cache of its own beside OUT (so the
+    domain classifier is trained afresh, not taken from a cache another machine may have filled): each run's
+    metrics.json, and what it printed."""
+    env = {**os.environ, "GENZOO_OFFLINE": "1", "XDG_CACHE_HOME": str(out.parent / f"{out.name}-cache")}
     done = subprocess.run([sys.executable, "-m", "genzoo", "demo", "--out", str(out), "--quiet"],
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=300, env=env)
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     assert f"on {torch.get_num_threads()} torch threads" in done.stdout  # what the figures depend on, printed
