@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 from torch import nn
 
 from ..data import load_dataset
@@ -64,10 +65,14 @@ class DomainClassifier(Classifier):
 
 
 def cache_key(x: np.ndarray, y: np.ndarray, epochs: int, batch_size: int) -> str:
-    """SHA-256 (16 hex digits) of the training images and labels, the recipe and the classifier's own code (its
-    net and its features): change any of them and the cached classifier is retrained, with no version to bump."""
+    """SHA-256 (16 hex digits) of the training images and labels, the recipe, the classifier's own code (its net and
+    its features), the PyTorch release and the instruction set its kernels run with: change any of them and the
+    cached classifier is retrained, with no version to bump (a classifier trained by other kernels gives other
+    features, and so other FD, KID, precision and recall)."""
     code = inspect.getsource(DomainClassifier._build) + inspect.getsource(DomainClassifier.features)
-    recipe = f"e{epochs}b{batch_size}{DomainClassifier(epochs=epochs, batch_size=batch_size).get_params()}{code}"
+    numerics = f"{torch.__version__}{torch.backends.cpu.get_cpu_capability()}"
+    recipe = (f"e{epochs}b{batch_size}{DomainClassifier(epochs=epochs, batch_size=batch_size).get_params()}{code}"
+              f"{numerics}")
     return hashlib.sha256(x.tobytes() + y.tobytes() + recipe.encode()).hexdigest()[:16]
 
 
