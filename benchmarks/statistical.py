@@ -70,8 +70,8 @@ def summary(rows: list[dict]) -> list[str]:
     for test in sorted({r["test"] for r in rows}):
         own = [r["passed"] for r in rows if r["test"] == test and r["offset"] == 0]
         fresh = [r["passed"] for r in rows if r["test"] == test and r["offset"] != 0]
-        lines.append(f"| `{test.split('::')[-1]}` | {sum(own)} of {len(own)} | "
-                     f"{f'{sum(fresh)} of {len(fresh)}' if fresh else '-'} |")
+        lines.append(f"| `{test.split('::')[-1]}` | {own.count(True)} of {len(own)} | "
+                     f"{f'{fresh.count(True)} of {len(fresh)}' if fresh else '-'} |")
     return lines
 
 
